@@ -1,0 +1,93 @@
+// The one interface every approach (A, B, C, ...) implements. Pure: arrays in, arrays out.
+// Store, files and encoders are reached by the caller (backend / jobs), never from here.
+import type { Attributes, Domain, Role } from '../../shared/domain';
+
+export type ApproachId = 'A' | 'B' | 'C';
+
+/** Progress callback: done of total in a named stage. Cheap to call often. */
+export type Progress = (p: { stage: string; done: number; total: number; info?: Record<string, number> }) => void;
+
+/** Layer-wise patch tokens of one clip from a patch encoder. */
+export interface PatchTokens {
+  /** encoder layer index for each entry of `data` */
+  layers: number[];
+  dim: number;
+  /** token grid, frequency-major: token index = f * grid.time + t */
+  grid: { freq: number; time: number };
+  /** one Float32Array per layer, (grid.freq * grid.time) x dim, row-major */
+  data: Float32Array[];
+}
+
+/** Where each grid cell lies in the clip, for mapping a map back onto the spectrogram. */
+export interface GridGeometry {
+  freq: number;
+  time: number;
+  /** start time (s) of time step t is t * timeStepS; each cell spans timeSpanS */
+  timeStepS: number;
+  timeSpanS: number;
+  /** first mel bin of frequency row f is f * melStep; each cell spans melSpan bins of melBins */
+  melStep: number;
+  melSpan: number;
+  melBins: number;
+}
+
+/** What an approach needs from the encoders for one clip. */
+export type FeatureRequest =
+  | { kind: 'patches'; encoder: string; layers: number[] }
+  | { kind: 'embedding'; encoder: string; layer?: number };
+
+/** One clip with its features, as handed to fit / score. */
+export interface ClipFeatures {
+  clipId: number;
+  name: string;
+  section: string;
+  /** null when unknown; an approach must never read the domain of a test clip */
+  domain: Domain | null;
+  role: Role;
+  attributes: Attributes;
+  patches?: PatchTokens;
+  embedding?: Float32Array;
+}
+
+export interface FitSet {
+  machineType: string;
+  section: string;
+  /** normal training clips: roles target_normal, source_normal (and clean_machine) */
+  normals: ClipFeatures[];
+  /** site noise-only clips, for approaches that use them */
+  noise: ClipFeatures[];
+}
+
+export interface AnomalyMap {
+  geometry: GridGeometry;
+  /** per-cell anomaly, frequency-major, length freq * time: mean over the chosen layers */
+  values: Float32Array;
+  /** optional per-layer maps, same layout, keyed by layer index */
+  perLayer?: Record<number, Float32Array>;
+}
+
+export interface ScoreResult {
+  score: number;
+  map?: AnomalyMap;
+  /** approach-specific parts of the score, for reports (e.g. z_s, z_t) */
+  parts?: Record<string, number>;
+}
+
+/** A fitted state as stored: JSON metadata plus named typed-array blobs. */
+export interface SerialisedState {
+  json: Record<string, unknown>;
+  blobs: Record<string, Float32Array>;
+}
+
+export interface Approach<Config = Record<string, unknown>, State = unknown> {
+  id: ApproachId;
+  title: string;
+  defaults: Config;
+  /** validates and fills a partial config; throws an Error naming the field on bad input */
+  parseConfig(input: unknown): Config;
+  featureRequest(config: Config): FeatureRequest;
+  fit(set: FitSet, config: Config, progress: Progress, signal?: AbortSignal): Promise<State>;
+  score(state: State, clips: ClipFeatures[], progress?: Progress): Promise<ScoreResult[]>;
+  serialise(state: State): SerialisedState;
+  deserialise(s: SerialisedState): State;
+}
