@@ -1,0 +1,144 @@
+// createBackend: the object implementing the contract. Hosts call it; it reaches store and files.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppInfo, Backend, ProjectInfo, RecentProject } from '../shared/api';
+import { HarkError } from '../shared/rpc';
+import { EventBus } from './events';
+import { JobManager } from './jobs/manager';
+import { SCHEMA_VERSION } from './store/migrations';
+import { Store } from './store/store';
+import { loadClipAudio } from './data/clip-audio';
+import { appVersion, harkHome } from './paths';
+
+export interface BackendOptions {
+  host: AppInfo['host'];
+  /** where recent projects and settings live (default: $HARK_HOME or ~/.hark) */
+  homeDir?: string;
+  events?: EventBus;
+}
+
+export interface BackendHandle {
+  backend: Backend;
+  events: EventBus;
+  jobs: JobManager;
+  /** the open project's store; throws a clear error when none is open */
+  store(): Store;
+  openProject(dir: string): ProjectInfo;
+  close(): void;
+}
+
+const MAX_RECENT = 12;
+
+export function createBackend(opts: BackendOptions): BackendHandle {
+  const events = opts.events ?? new EventBus();
+  const jobs = new JobManager(events);
+  const home = opts.homeDir ?? harkHome();
+  const recentFile = path.join(home, 'recent.json');
+  let current: Store | null = null;
+
+  const readRecent = (): { path: string; name: string; openedAt: string }[] => {
+    try {
+      const v = JSON.parse(fs.readFileSync(recentFile, 'utf8')) as unknown;
+      return Array.isArray(v) ? (v as { path: string; name: string; openedAt: string }[]).filter((r) => typeof r?.path === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const remember = (info: ProjectInfo) => {
+    const list = readRecent().filter((r) => r.path !== info.path);
+    list.unshift({ path: info.path, name: info.name, openedAt: new Date().toISOString() });
+    fs.mkdirSync(home, { recursive: true });
+    const tmp = `${recentFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(list.slice(0, MAX_RECENT), null, 1));
+    fs.renameSync(tmp, recentFile); // atomic: a crash never leaves a half-written list
+  };
+
+  const store = (): Store => {
+    if (!current) throw new HarkError('no_project', 'no project is open: create or open one first');
+    return current;
+  };
+
+  const switchTo = (s: Store): ProjectInfo => {
+    current?.close();
+    current = s;
+    const info = s.info();
+    remember(info);
+    events.emit('project.changed', { project: info });
+    return info;
+  };
+
+  const openProject = (dir: string) => switchTo(Store.open(dir));
+
+  const backend: Backend = {
+    async 'app.info'() {
+      return { name: 'Hark', version: appVersion(), host: opts.host, schemaVersion: SCHEMA_VERSION, project: current ? current.info() : null };
+    },
+    async 'project.create'(req) {
+      return switchTo(Store.create(req.path, req.name));
+    },
+    async 'project.open'(req) {
+      return openProject(req.path);
+    },
+    async 'project.close'() {
+      current?.close();
+      current = null;
+      events.emit('project.changed', { project: null });
+      return null;
+    },
+    async 'project.recent'() {
+      return readRecent().map(
+        (r): RecentProject => ({ ...r, exists: fs.existsSync(path.join(r.path, 'project.sqlite')) }),
+      );
+    },
+    async 'clips.list'(req) {
+      const { total, rows } = store().clips.list(req.filter, req.sort, req.desc, req.offset, req.limit);
+      return { total, offset: req.offset, rows };
+    },
+    async 'clips.facets'() {
+      return store().clips.facets();
+    },
+    async 'clips.waveform'(req) {
+      const clip = store().clips.get(req.clipId);
+      if (!clip) throw new HarkError('not_found', `no clip ${req.clipId}`, 'clipId');
+      const samples = await loadClipAudio(clip);
+      return { clipId: clip.id, sampleRate: 16_000, samples };
+    },
+    async 'clips.setVerdict'(req) {
+      const s = store();
+      const ids = s.clips.existingIds(req.clipIds);
+      if (ids.length !== req.clipIds.length) {
+        const missing = req.clipIds.find((i) => !ids.includes(i));
+        throw new HarkError('not_found', `no clip ${missing}`, 'clipIds');
+      }
+      const previous = s.labels.set(ids, req.verdict, req.who, new Date().toISOString());
+      events.emit('clips.changed', { clipIds: ids });
+      return { clipIds: ids, previous };
+    },
+    async 'clips.setAttribute'(req) {
+      const s = store();
+      const ids = s.clips.existingIds(req.clipIds);
+      if (ids.length !== req.clipIds.length) throw new HarkError('not_found', 'some clips do not exist', 'clipIds');
+      s.clips.setAttribute(ids, req.key, req.value);
+      events.emit('clips.changed', { clipIds: ids });
+      return { clipIds: ids };
+    },
+    async 'jobs.list'() {
+      return jobs.list();
+    },
+    async 'jobs.cancel'(req) {
+      return jobs.cancel(req.jobId);
+    },
+  };
+
+  return {
+    backend,
+    events,
+    jobs,
+    store,
+    openProject,
+    close() {
+      current?.close();
+      current = null;
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// Every `hark` subcommand, in the order `hark --help` lists them. Loaded lazily so that
+// `hark --help` and light commands never pay for ONNX Runtime or SQLite start-up.
+import type { Command } from './command';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'serve', summary: 'serve the workbench to a browser on 127.0.0.1 with a per-start token', load: async () => (await import('./serve')).serveCommand },
+];

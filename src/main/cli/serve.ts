@@ -1,0 +1,41 @@
+// `hark serve`: the browser host.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBackend } from '../backend';
+import { appRoot } from '../paths';
+import { startServer } from '../server';
+import { UsageError, type Command } from './command';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the workbench to a browser on 127.0.0.1 with a per-start token',
+  usage: 'hark serve [--host H] [--port P] [--project DIR]',
+  async run(argv, io) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { host: { type: 'string' }, port: { type: 'string' }, project: { type: 'string' } },
+      strict: true,
+    });
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+    const handle = createBackend({ host: 'browser' });
+    if (values.project) handle.openProject(path.resolve(values.project));
+    const staticDir = path.join(appRoot(), 'out', 'renderer');
+    const server = await startServer({ handle, host: values.host, port, staticDir });
+    if (values.host && values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {
+      io.err(`warning: listening on ${values.host}: anyone who can reach this address and has the token can use Hark`);
+    }
+    io.out(`Hark is serving at ${server.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        void server.close().then(() => {
+          handle.close();
+          resolve();
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};
