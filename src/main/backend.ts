@@ -9,6 +9,11 @@ import { SCHEMA_VERSION } from './store/migrations';
 import { Store } from './store/store';
 import { loadClipAudio } from './data/clip-audio';
 import { appVersion, harkHome } from './paths';
+import { listDcase } from './data/import/dcase';
+import { listManifest } from './data/import/manifest';
+import { importListing } from './data/import/importer';
+import { formReport } from './data/form/form-check';
+import { sheetCsv, sheetHtml } from './data/form/sheet';
 
 export interface BackendOptions {
   host: AppInfo['host'];
@@ -121,6 +126,29 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       s.clips.setAttribute(ids, req.key, req.value);
       events.emit('clips.changed', { clipIds: ids });
       return { clipIds: ids };
+    },
+    async 'import.start'(req) {
+      const s = store();
+      // list first, so a wrong path is an immediate error rather than a failed job
+      const listing = req.kind === 'dcase' ? listDcase(req.path, { supplementalKind: req.supplementalKind }) : listManifest(req.path);
+      const { info } = jobs.start('import', `Import ${path.basename(req.path)}`, async (ctx) => {
+        const summary = await importListing(s, listing, { signal: ctx.signal, onProgress: ctx.progress, clipS: req.clipS, hopS: req.hopS });
+        events.emit('clips.changed', { clipIds: 'all' });
+        events.emit('project.changed', { project: s.info() });
+        return summary;
+      });
+      return info;
+    },
+    async 'import.log'(req) {
+      return store().importLog.recent(req.limit);
+    },
+    async 'form.report'() {
+      return formReport(store());
+    },
+    async 'form.sheet'(req) {
+      const s = store();
+      const report = formReport(s);
+      return { html: sheetHtml(report, req.machineTypes, s.info().name), csv: sheetCsv(report, req.machineTypes) };
     },
     async 'jobs.list'() {
       return jobs.list();

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DOMAINS, LABELS, ROLES, SPLITS, VERDICTS } from './domain';
 import type { ClipRecord, Verdict } from './domain';
+import type { FormReport } from './form';
 import { method } from './rpc';
 
 // ---------- shared schema pieces ----------
@@ -108,6 +109,24 @@ export interface JobInfo {
   result?: unknown;
 }
 
+export interface ImportLogLine {
+  at: string;
+  package: string;
+  path: string;
+  level: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+export interface ImportResult {
+  files: number;
+  imported: number;
+  unchanged: number;
+  failed: number;
+  clipsAdded: number;
+  cancelled: boolean;
+  problems: { path: string; level: 'error' | 'warning'; message: string }[];
+}
+
 // ---------- events (main -> renderer) ----------
 
 export interface EventMap {
@@ -167,6 +186,26 @@ export const contract = {
       })
       .strict(),
     'Set or clear one metadata attribute on clips.',
+  ),
+
+  'import.start': method<JobInfo>()(
+    z
+      .object({
+        kind: z.enum(['dcase', 'manifest']),
+        path: pathString,
+        supplementalKind: z.enum(['noise', 'clean']).optional(),
+        clipS: z.number().min(1).max(60).optional(),
+        hopS: z.number().min(0.5).max(60).optional(),
+      })
+      .strict(),
+    'Import a data package (DCASE folder or CSV manifest) as a background job; progress arrives as job.updated.',
+  ),
+  'import.log': method<ImportLogLine[]>()(z.object({ limit: z.number().int().min(1).max(10_000).default(500) }).strict(), 'What imports reported about files, newest first.'),
+
+  'form.report': method<FormReport>()(z.object({}).strict(), 'The Form check per machine type and section, with routing advice.'),
+  'form.sheet': method<{ html: string; csv: string }>()(
+    z.object({ machineTypes: z.array(z.string()).default([]) }).strict(),
+    'The customer request sheet as printable HTML and as CSV.',
   ),
 
   'jobs.list': method<JobInfo[]>()(z.object({}).strict(), 'Jobs of this session, newest first.'),

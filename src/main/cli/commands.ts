@@ -9,5 +9,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: CommandEntry[] = [
+  { name: 'import', summary: 'import a data package (DCASE folder or CSV manifest) into a project', load: async () => (await import('./import')).importCommand },
+  { name: 'form', summary: 'check a project against the data Form; export the customer request sheet', load: async () => (await import('./form')).formCommand },
   { name: 'serve', summary: 'serve the workbench to a browser on 127.0.0.1 with a per-start token', load: async () => (await import('./serve')).serveCommand },
 ];

@@ -243,3 +243,57 @@ export class ClipsRepo {
     })();
   }
 }
+
+export interface FormClipRow {
+  machineType: string;
+  section: string;
+  clip: import('../../shared/form').FormClip;
+}
+
+/** Everything the Form check reads, one row per clip. */
+export function formClips(db: Db): FormClipRow[] {
+  const rows = db
+    .prepare(
+      `SELECT c.machine_type, c.section, c.role, c.domain, c.label, c.duration_s, c.attributes, c.stats, c.conversions,
+              f.sha256, f.sample_rate, f.channels, v.verdict
+       FROM clips c JOIN files f ON f.id = c.file_id LEFT JOIN verification_labels v ON v.clip_id = c.id
+       ORDER BY c.machine_type, c.section`,
+    )
+    .all() as {
+    machine_type: string;
+    section: string;
+    role: Role;
+    domain: Domain | null;
+    label: Label | null;
+    duration_s: number;
+    attributes: string;
+    stats: string;
+    conversions: string;
+    sha256: string;
+    sample_rate: number;
+    channels: number;
+    verdict: Verdict | null;
+  }[];
+  return rows.map((r) => {
+    const stats = JSON.parse(r.stats) as { clippedFraction?: number; silentFraction?: number };
+    const conv = JSON.parse(r.conversions) as { sliced?: boolean };
+    return {
+      machineType: r.machine_type,
+      section: r.section,
+      clip: {
+        role: r.role,
+        domain: r.domain,
+        label: r.label,
+        verdict: r.verdict,
+        durationS: r.duration_s,
+        attributes: JSON.parse(r.attributes) as Record<string, string>,
+        sha256: r.sha256,
+        sourceRate: r.sample_rate,
+        sourceChannels: r.channels,
+        sliced: Boolean(conv.sliced),
+        clippedFraction: stats.clippedFraction ?? 0,
+        silentFraction: stats.silentFraction ?? 0,
+      },
+    };
+  });
+}

@@ -4,6 +4,7 @@ import type { ProjectInfo } from '../../shared/api';
 import { HarkError } from '../../shared/rpc';
 import { ClipsRepo } from './clips-repo';
 import { openDb, schemaVersionOf, type Db, type OpenOptions } from './db';
+import { ImportLogRepo } from './import-log-repo';
 import { LabelsRepo } from './labels-repo';
 import { ProjectRepo } from './project-repo';
 
@@ -11,6 +12,7 @@ export class Store {
   readonly project: ProjectRepo;
   readonly clips: ClipsRepo;
   readonly labels: LabelsRepo;
+  readonly importLog: ImportLogRepo;
 
   private constructor(
     readonly dir: string,
@@ -19,6 +21,7 @@ export class Store {
     this.project = new ProjectRepo(db);
     this.clips = new ClipsRepo(db);
     this.labels = new LabelsRepo(db);
+    this.importLog = new ImportLogRepo(db);
   }
 
   static create(dir: string, name?: string): Store {
