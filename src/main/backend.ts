@@ -1,7 +1,7 @@
 // createBackend: the object implementing the contract. Hosts call it; it reaches store and files.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, Backend, ProjectInfo, RecentProject } from '../shared/api';
+import type { AppInfo, Backend, LabelChange, ProjectInfo, RecentProject } from '../shared/api';
 import { HarkError } from '../shared/rpc';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
@@ -11,7 +11,7 @@ import { loadClipAudio } from './data/clip-audio';
 import { appVersion, harkHome } from './paths';
 import { listDcase } from './data/import/dcase';
 import { listManifest } from './data/import/manifest';
-import { importListing } from './data/import/importer';
+import { runInWorker } from './jobs/run-in-worker';
 import { formReport } from './data/form/form-check';
 import { sheetCsv, sheetHtml } from './data/form/sheet';
 
@@ -119,6 +119,17 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       events.emit('clips.changed', { clipIds: ids });
       return { clipIds: ids, previous };
     },
+    async 'clips.restoreVerdicts'(req) {
+      const s = store();
+      const at = new Date().toISOString();
+      const previous: LabelChange['previous'] = [];
+      s.tx(() => {
+        for (const c of req.changes) previous.push(...s.labels.set([c.clipId], c.verdict, req.who, at));
+      });
+      const clipIds = req.changes.map((c) => c.clipId);
+      events.emit('clips.changed', { clipIds });
+      return { clipIds, previous };
+    },
     async 'clips.setAttribute'(req) {
       const s = store();
       const ids = s.clips.existingIds(req.clipIds);
@@ -131,8 +142,9 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       const s = store();
       // list first, so a wrong path is an immediate error rather than a failed job
       const listing = req.kind === 'dcase' ? listDcase(req.path, { supplementalKind: req.supplementalKind }) : listManifest(req.path);
-      const { info } = jobs.start('import', `Import ${path.basename(req.path)}`, async (ctx) => {
-        const summary = await importListing(s, listing, { signal: ctx.signal, onProgress: ctx.progress, clipS: req.clipS, hopS: req.hopS });
+      const params = { projectDir: s.dir, kind: req.kind, path: req.path, supplementalKind: req.supplementalKind, clipS: req.clipS, hopS: req.hopS };
+      const { info } = jobs.start('import', `Import ${path.basename(req.path)} (${listing.entries.length} files)`, async (ctx) => {
+        const summary = await runInWorker('import', params, ctx);
         events.emit('clips.changed', { clipIds: 'all' });
         events.emit('project.changed', { project: s.info() });
         return summary;

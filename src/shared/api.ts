@@ -174,6 +174,15 @@ export const contract = {
       .strict(),
     'Set (or clear, with null) the verification verdict of clips; returns what to undo.',
   ),
+  'clips.restoreVerdicts': method<LabelChange>()(
+    z
+      .object({
+        changes: z.array(z.object({ clipId: id, verdict: z.enum(VERDICTS).nullable() }).strict()).min(1).max(100_000),
+        who: z.string().trim().min(1).max(100).default('engineer'),
+      })
+      .strict(),
+    'Undo: put each clip back to the verdict it had (as returned by clips.setVerdict).',
+  ),
   'clips.setAttribute': method<{ clipIds: number[] }>()(
     z
       .object({

@@ -4,15 +4,19 @@ import type { ProjectInfo } from '../../shared/api';
 import { HarkError } from '../../shared/rpc';
 import { ClipsRepo } from './clips-repo';
 import { openDb, schemaVersionOf, type Db, type OpenOptions } from './db';
+import { EmbeddingsRepo } from './embeddings-repo';
 import { ImportLogRepo } from './import-log-repo';
 import { LabelsRepo } from './labels-repo';
 import { ProjectRepo } from './project-repo';
+import { ResultsRepo } from './results-repo';
 
 export class Store {
   readonly project: ProjectRepo;
   readonly clips: ClipsRepo;
   readonly labels: LabelsRepo;
   readonly importLog: ImportLogRepo;
+  readonly embeddings: EmbeddingsRepo;
+  readonly results: ResultsRepo;
 
   private constructor(
     readonly dir: string,
@@ -22,6 +26,8 @@ export class Store {
     this.clips = new ClipsRepo(db);
     this.labels = new LabelsRepo(db);
     this.importLog = new ImportLogRepo(db);
+    this.embeddings = new EmbeddingsRepo(db);
+    this.results = new ResultsRepo(db);
   }
 
   static create(dir: string, name?: string): Store {

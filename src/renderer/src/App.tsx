@@ -4,6 +4,7 @@ import { hostKind } from './client';
 import { JobsPanel } from './components/JobsPanel';
 import { useCall, useEvent } from './hooks';
 import { ClipsView } from './views/ClipsView';
+import { FormView } from './views/FormView';
 import { PendingView } from './views/PendingView';
 import { ProjectView } from './views/ProjectView';
 
@@ -19,6 +20,11 @@ export type ViewId = (typeof VIEWS)[number]['id'];
 
 export function App() {
   const [view, setView] = useState<ViewId>('project');
+  const [inspectClip, setInspectClip] = useState<number | null>(null);
+  const inspect = (clipId: number) => {
+    setInspectClip(clipId);
+    setView('inspector');
+  };
   const info = useCall('app.info', {});
   const [project, setProject] = useState<ProjectInfo | null | undefined>(undefined);
   useEvent('project.changed', (e) => setProject(e.project));
@@ -51,8 +57,9 @@ export function App() {
       <main className="content">
         {info.error && <div className="banner error">Cannot reach the Hark backend: {info.error}</div>}
         {view === 'project' && <ProjectView project={current} />}
-        {view === 'clips' && <ClipsView project={current} />}
-        {view !== 'project' && view !== 'clips' && <PendingView view={view} project={current} />}
+        {view === 'form' && <FormView project={current} />}
+        {view === 'clips' && <ClipsView project={current} onInspect={inspect} />}
+        {(view === 'inspector' || view === 'results' || view === 'models') && <PendingView view={view} project={current} clipId={inspectClip} />}
       </main>
       <JobsPanel />
     </div>

@@ -7,11 +7,12 @@ const NEEDS: Record<string, string> = {
   models: 'Encoders with their licence and provenance, and the detectors fitted in this project.',
 };
 
-export function PendingView({ view, project }: { view: string; project: ProjectInfo | null }) {
+export function PendingView({ view, project, clipId }: { view: string; project: ProjectInfo | null; clipId?: number | null }) {
   return (
     <section className="view">
       <h1>{view[0].toUpperCase() + view.slice(1)}</h1>
       <p className="muted">{project ? NEEDS[view] : 'Open or create a project first (Project view).'}</p>
+      {clipId != null && <p className="muted">Selected clip: {clipId}</p>}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ProjectInfo } from '../../../shared/api';
 import { hark } from '../client';
+import { ImportCard } from '../components/ImportCard';
 import { useCall } from '../hooks';
 
 export function ProjectView({ project }: { project: ProjectInfo | null }) {
@@ -42,6 +43,7 @@ export function ProjectView({ project }: { project: ProjectInfo | null }) {
       ) : (
         <p className="muted">No project is open. A project is a folder holding project.sqlite; audio stays where it is and is referenced by path and content hash.</p>
       )}
+      <ImportCard disabled={!project} />
       <div className="card">
         <h2>Create or open</h2>
         <form

@@ -1,0 +1,40 @@
+// Heavy tasks that run in a worker thread: each opens the project store by path itself
+// (SQLite WAL lets the UI read while a worker writes) and reports progress as messages.
+import type { ImportSummary } from '../data/import/importer';
+
+export interface TaskContext {
+  signal: AbortSignal;
+  progress(p: { stage?: string; done: number; total: number }): void;
+  series(name: string, value: number): void;
+}
+
+export interface TaskMap {
+  import: {
+    params: { projectDir: string; kind: 'dcase' | 'manifest'; path: string; supplementalKind?: 'noise' | 'clean'; clipS?: number; hopS?: number };
+    result: ImportSummary;
+  };
+}
+export type TaskName = keyof TaskMap;
+
+type TaskFn<K extends TaskName> = (params: TaskMap[K]['params'], ctx: TaskContext) => Promise<TaskMap[K]['result']>;
+
+/** Lazily loaded so a worker only pays for what its task uses. */
+export const TASKS: { [K in TaskName]: () => Promise<TaskFn<K>> } = {
+  import: async () => {
+    const [{ Store }, { listDcase }, { listManifest }, { importListing }] = await Promise.all([
+      import('../store/store'),
+      import('../data/import/dcase'),
+      import('../data/import/manifest'),
+      import('../data/import/importer'),
+    ]);
+    return async (p, ctx) => {
+      const store = Store.open(p.projectDir);
+      try {
+        const listing = p.kind === 'dcase' ? listDcase(p.path, { supplementalKind: p.supplementalKind }) : listManifest(p.path);
+        return await importListing(store, listing, { signal: ctx.signal, onProgress: ctx.progress, clipS: p.clipS, hopS: p.hopS });
+      } finally {
+        store.close();
+      }
+    };
+  },
+};
