@@ -90,4 +90,14 @@ export interface Approach<Config = Record<string, unknown>, State = unknown> {
   score(state: State, clips: ClipFeatures[], progress?: Progress): Promise<ScoreResult[]>;
   serialise(state: State): SerialisedState;
   deserialise(s: SerialisedState): State;
+  /**
+   * Optional: the clipIds among the set's normals and noise that fit() will read, so the caller
+   * encodes only those (A reads a few support clips, not 990 source normals). Default: all.
+   */
+  trainingSubset?(set: FitSet, config: Config): number[];
+  /**
+   * Optional: honest (out-of-bank, e.g. leave-one-out) scores of training normals from a fitted
+   * state, for decision thresholds. Null when the approach cannot give them.
+   */
+  trainingScores?(state: State): number[] | null;
 }

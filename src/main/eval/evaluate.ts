@@ -1,0 +1,239 @@
+// Evaluation: per machine type and section, fit the chosen approach on the training normals,
+// score the test clips, store detector, run, scores and maps, and compute the DCASE metrics
+// where ground truth is known. No approach ever sees a test clip's domain or label.
+import type { ClipRecord, Domain } from '../../shared/domain';
+import { checkSection } from '../../shared/form';
+import type { ClipFeatures, FitSet, ScoreResult } from '../approaches/types';
+import { getApproach, type AnyApproach } from '../approaches/registry';
+import type { FeatureService } from '../encoders/features';
+import { formClips } from '../store/clips-repo';
+import type { Store } from '../store/store';
+import { throwIfCancelled } from '../jobs/manager';
+import { sectionMetrics, type SectionMetrics } from './section-metrics';
+import { gammaThreshold, quantileThreshold } from './threshold';
+
+export type ApproachChoice = 'A' | 'B' | 'C' | 'auto';
+export type Protocol = 'standard' | 'fewshot-from-test';
+
+export interface EvalOptions {
+  approach: ApproachChoice;
+  protocol?: Protocol;
+  /** encoder override for the chosen approach(es) */
+  encoder?: string;
+  /** per-approach config overrides */
+  configs?: Partial<Record<'A' | 'B' | 'C', Record<string, unknown>>>;
+  machineTypes?: string[];
+  signal?: AbortSignal;
+  progress?: (p: { stage?: string; done: number; total: number }) => void;
+  /** called with each point of a training curve (C's loss) */
+  series?: (name: string, value: number) => void;
+  /** fewshot-from-test: support clips per domain (default 3) */
+  fewshotSupport?: number;
+}
+
+export interface ScoredClip {
+  clipId: number;
+  name: string;
+  score: number;
+  domain: Domain | null;
+  label: 'normal' | 'anomaly' | null;
+  decision: 0 | 1;
+}
+
+export interface SectionResult {
+  machineType: string;
+  section: string;
+  approach: 'A' | 'B' | 'C';
+  why: string[];
+  detectorId: number;
+  runId: number;
+  config: Record<string, unknown>;
+  threshold: { value: number; method: string };
+  counts: { trainNormals: number; support: number; test: number };
+  metrics: SectionMetrics | null;
+  scores: ScoredClip[];
+  timings: { featuresMs: number; fitMs: number; scoreMs: number };
+}
+
+const NORMAL_ROLES = new Set(['target_normal', 'source_normal', 'clean_machine']);
+
+function meta(c: ClipRecord, hideTruth: boolean): ClipFeatures {
+  return {
+    clipId: c.id,
+    name: c.name,
+    section: c.section,
+    // test clips travel without domain or label: approaches must not depend on them
+    domain: hideTruth ? null : c.domain,
+    role: hideTruth ? 'test' : c.role,
+    attributes: c.attributes,
+  };
+}
+
+/** Splits a section's clips into training normals, noise and test clips under a protocol. */
+export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 3): { normals: ClipRecord[]; noise: ClipRecord[]; test: ClipRecord[] } {
+  const noise = clips.filter((c) => c.role === 'noise_only');
+  if (protocol === 'standard') {
+    return { normals: clips.filter((c) => NORMAL_ROLES.has(c.role)), noise, test: clips.filter((c) => c.role === 'test' || c.role === 'verification') };
+  }
+  // few-shot from test: per domain the first `support` normal test clips by name become the support
+  const testClips = clips.filter((c) => c.role === 'test' || c.role === 'verification').sort((a, b) => a.name.localeCompare(b.name));
+  const taken = new Set<number>();
+  const normals: ClipRecord[] = clips.filter((c) => NORMAL_ROLES.has(c.role));
+  for (const d of ['source', 'target'] as const) {
+    const pick = testClips.filter((c) => c.domain === d && c.label === 'normal').slice(0, support);
+    for (const c of pick) {
+      taken.add(c.id);
+      normals.push({ ...c, role: d === 'target' ? 'target_normal' : 'source_normal', split: 'train' });
+    }
+  }
+  return { normals, noise, test: testClips.filter((c) => !taken.has(c.id)) };
+}
+
+/** Routing for `auto` from the Form rules (FORM.md); never from test labels. */
+export function chooseByRules(machineType: string, section: string, store: Store, normals: ClipRecord[]): { approach: 'A' | 'B' | 'C'; why: string[] } {
+  const clips = formClips(store.db)
+    .filter((r) => r.machineType === machineType && r.section === section)
+    .map((r) => r.clip);
+  const rep = checkSection(machineType, section, clips);
+  const target = normals.filter((c) => c.role === 'target_normal').length;
+  const source = normals.filter((c) => c.role === 'source_normal').length;
+  let primary = rep.routing.primary;
+  const why = [...rep.routing.reasons];
+  if (!primary) {
+    primary = source >= 1 ? 'B' : 'A';
+    why.push(`rules gave no approach; ${primary} chosen from what is there (${target} target, ${source} source normals)`);
+  }
+  return { approach: primary, why };
+}
+
+async function fitAndScore(
+  store: Store,
+  features: FeatureService,
+  approach: AnyApproach,
+  machineType: string,
+  section: string,
+  normals: ClipRecord[],
+  noise: ClipRecord[],
+  test: ClipRecord[],
+  opts: EvalOptions,
+): Promise<{ state: unknown; config: unknown; results: ScoreResult[]; trainScores: number[] | null; thresholdSource: string; timings: SectionResult['timings']; supportCount: number }> {
+  const overrides = { ...(opts.configs?.[approach.id] ?? {}) };
+  if (opts.encoder) (overrides as Record<string, unknown>).encoder = opts.encoder;
+  const config = approach.parseConfig(overrides);
+  const req = approach.featureRequest(config);
+  const bareSet: FitSet = { machineType, section, normals: normals.map((c) => meta(c, false)), noise: noise.map((c) => meta(c, false)) };
+  const wanted = approach.trainingSubset ? new Set(approach.trainingSubset(bareSet, config)) : null;
+  const useNormals = wanted ? normals.filter((c) => wanted.has(c.id)) : normals;
+  const useNoise = wanted ? noise.filter((c) => wanted.has(c.id)) : noise;
+  const heldOut = wanted ? normals.filter((c) => !wanted.has(c.id)).slice(0, 200) : [];
+
+  const t0 = performance.now();
+  const trainF = await features.forClips([...useNormals, ...useNoise], req, opts.progress, opts.signal);
+  const withF = (c: ClipRecord, i: number, arr: { patches?: ClipFeatures['patches']; embedding?: Float32Array }[], hide: boolean): ClipFeatures => ({ ...meta(c, hide), ...arr[i] });
+  const set: FitSet = {
+    machineType,
+    section,
+    normals: useNormals.map((c, i) => withF(c, i, trainF, false)),
+    noise: useNoise.map((c, i) => withF(c, useNormals.length + i, trainF, false)),
+  };
+  const testF = await features.forClips(test, req, opts.progress, opts.signal);
+  const featuresMs = performance.now() - t0;
+  throwIfCancelled(opts.signal);
+
+  const t1 = performance.now();
+  const state = await approach.fit(set, config, (p) => {
+    opts.progress?.(p);
+    if (p.info && typeof p.info.loss === 'number') opts.series?.('loss', p.info.loss);
+  }, opts.signal);
+  const fitMs = performance.now() - t1;
+
+  const t2 = performance.now();
+  const results = await approach.score(state, test.map((c, i) => withF(c, i, testF, true)), opts.progress);
+  const scoreMs = performance.now() - t2;
+
+  // decision threshold: honest training scores from the approach, else held-out normals
+  let trainScores = approach.trainingScores?.(state) ?? null;
+  let thresholdSource = 'leave-one-out training normals';
+  if ((!trainScores || trainScores.length < 3) && heldOut.length >= 3) {
+    const hf = await features.forClips(heldOut, req, opts.progress, opts.signal);
+    trainScores = (await approach.score(state, heldOut.map((c, i) => withF(c, i, hf, true)))).map((r) => r.score);
+    thresholdSource = `${heldOut.length} held-out training normals`;
+  }
+  return { state, config, results, trainScores, thresholdSource, timings: { featuresMs, fitMs, scoreMs }, supportCount: useNormals.length };
+}
+
+export async function evaluateSection(store: Store, features: FeatureService, machineType: string, section: string, opts: EvalOptions): Promise<SectionResult> {
+  const all = store.clips.forSection(machineType, section);
+  const { normals, noise, test } = splitSection(all, opts.protocol ?? 'standard', opts.fewshotSupport ?? 3);
+  if (normals.length === 0) throw new Error(`${machineType} section ${section}: no normal training clips (target_normal or source_normal); import some or use --protocol fewshot-from-test`);
+  if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
+  const chosen = opts.approach === 'auto' ? chooseByRules(machineType, section, store, normals) : { approach: opts.approach, why: [`${opts.approach} chosen by the user`] };
+  const approach = getApproach(chosen.approach);
+
+  const fs = await fitAndScore(store, features, approach, machineType, section, normals, noise, test, opts);
+  const ser = approach.serialise(fs.state);
+  const detectorId = store.results.saveDetector({ approach: approach.id, machineType, section, config: fs.config, stateJson: ser.json, blobs: ser.blobs });
+  const runId = store.results.startRun('eval', approach.id, detectorId, { machineType, section, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null });
+
+  let threshold: SectionResult['threshold'];
+  if (fs.trainScores && fs.trainScores.length >= 3) {
+    try {
+      threshold = { value: gammaThreshold(fs.trainScores, 0.9), method: `gamma fit, 0.9 quantile of ${fs.thresholdSource}` };
+    } catch {
+      threshold = { value: quantileThreshold(fs.trainScores, 0.9), method: `empirical 0.9 quantile of ${fs.thresholdSource}` };
+    }
+  } else {
+    const s = fs.results.map((r) => r.score).sort((a, b) => a - b);
+    threshold = { value: s[Math.floor(0.5 * (s.length - 1))], method: 'median of test scores (no honest training scores available)' };
+  }
+
+  const scores: ScoredClip[] = test.map((c, i) => ({
+    clipId: c.id,
+    name: c.name,
+    score: fs.results[i].score,
+    domain: c.domain,
+    label: c.label,
+    decision: fs.results[i].score > threshold.value ? 1 : 0,
+  }));
+  store.tx(() => {
+    store.results.saveScores(
+      runId,
+      test.map((c, i) => ({ clipId: c.id, score: fs.results[i].score, parts: fs.results[i].parts })),
+    );
+    test.forEach((c, i) => {
+      const m = fs.results[i].map;
+      if (m) store.results.saveMap(runId, c.id, m.geometry, m.values, m.perLayer);
+    });
+  });
+  const metrics = sectionMetrics(scores);
+  const result: SectionResult = {
+    machineType,
+    section,
+    approach: approach.id,
+    why: chosen.why,
+    detectorId,
+    runId,
+    config: fs.config as Record<string, unknown>,
+    threshold,
+    counts: { trainNormals: normals.length, support: fs.supportCount, test: test.length },
+    metrics,
+    scores,
+    timings: fs.timings,
+  };
+  store.results.finishRun(runId, 'done', { ...result, scores: undefined });
+  return result;
+}
+
+export async function evaluate(store: Store, features: FeatureService, opts: EvalOptions): Promise<SectionResult[]> {
+  const sections = store.db
+    .prepare('SELECT machine_type AS machineType, section FROM sections ORDER BY machine_type, section')
+    .all() as { machineType: string; section: string }[];
+  const chosen = opts.machineTypes?.length ? sections.filter((s) => opts.machineTypes!.includes(s.machineType)) : sections;
+  if (chosen.length === 0) throw new Error(opts.machineTypes?.length ? `no sections for machine type(s) ${opts.machineTypes.join(', ')}` : 'the project has no clips: import a package first');
+  const out: SectionResult[] = [];
+  for (const s of chosen) {
+    throwIfCancelled(opts.signal);
+    out.push(await evaluateSection(store, features, s.machineType, s.section, opts));
+  }
+  return out;
+}
