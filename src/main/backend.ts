@@ -12,6 +12,8 @@ import { appVersion, harkHome } from './paths';
 import { listDcase } from './data/import/dcase';
 import { listManifest } from './data/import/manifest';
 import { runInWorker } from './jobs/run-in-worker';
+import { displaySpectrogram } from './audio/fbank';
+import { clipAnomaly, gateReport, listRuns, modelsInfo, runDetail } from './eval/queries';
 import { formReport } from './data/form/form-check';
 import { sheetCsv, sheetHtml } from './data/form/sheet';
 
@@ -99,6 +101,11 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       const { total, rows } = store().clips.list(req.filter, req.sort, req.desc, req.offset, req.limit);
       return { total, offset: req.offset, rows };
     },
+    async 'clips.get'(req) {
+      const clip = store().clips.get(req.clipId);
+      if (!clip) throw new HarkError('not_found', `no clip ${req.clipId}`, 'clipId');
+      return clip;
+    },
     async 'clips.facets'() {
       return store().clips.facets();
     },
@@ -161,6 +168,38 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       const s = store();
       const report = formReport(s);
       return { html: sheetHtml(report, req.machineTypes, s.info().name), csv: sheetCsv(report, req.machineTypes) };
+    },
+    async 'clips.spectrogram'(req) {
+      const clip = store().clips.get(req.clipId);
+      if (!clip) throw new HarkError('not_found', `no clip ${req.clipId}`, 'clipId');
+      const wave = await loadClipAudio(clip);
+      const spec = displaySpectrogram(wave);
+      return { clipId: clip.id, ...spec, durationS: wave.length / 16_000 };
+    },
+    async 'clips.anomalyMap'(req) {
+      return clipAnomaly(store(), req.clipId, req.runId);
+    },
+    async 'eval.start'(req) {
+      const s = store();
+      if (s.clips.count() === 0) throw new HarkError('bad_input', 'the project has no clips: import a package first');
+      const { info } = jobs.start('eval', `Evaluate ${req.approach}${req.machineTypes?.length ? ` on ${req.machineTypes.join(', ')}` : ''}`, async (ctx) => {
+        const r = await runInWorker('eval', { projectDir: s.dir, approach: req.approach, protocol: req.protocol, encoder: req.encoder, machineTypes: req.machineTypes }, ctx);
+        events.emit('runs.changed', { runIds: r.runIds });
+        return r;
+      });
+      return info;
+    },
+    async 'runs.list'() {
+      return listRuns(store());
+    },
+    async 'runs.get'(req) {
+      return runDetail(store(), req.runId);
+    },
+    async 'gate.report'(req) {
+      return gateReport(store(), req);
+    },
+    async 'models.list'() {
+      return modelsInfo(store());
     },
     async 'jobs.list'() {
       return jobs.list();

@@ -127,15 +127,122 @@ export interface ImportResult {
   problems: { path: string; level: 'error' | 'warning'; message: string }[];
 }
 
+export interface Spectrogram {
+  clipId: number;
+  /** frames x bins, row-major, natural-log power */
+  data: Float32Array;
+  frames: number;
+  bins: number;
+  frameShiftS: number;
+  frameLengthS: number;
+  min: number;
+  max: number;
+  durationS: number;
+}
+
+export interface MapGeometry {
+  freq: number;
+  time: number;
+  timeStepS: number;
+  timeSpanS: number;
+  melStep: number;
+  melSpan: number;
+  melBins: number;
+  layers?: number[];
+}
+
+export interface ClipAnomaly {
+  runId: number;
+  approach: string;
+  clipId: number;
+  score: number | null;
+  geometry: MapGeometry;
+  /** frequency-major, freq x time */
+  values: Float32Array;
+  perLayer: Record<number, Float32Array>;
+  threshold: number | null;
+  /** scores of the section's normal test clips in the same run, for the distribution */
+  sectionNormalScores: Float64Array;
+  sectionAnomalyScores: Float64Array;
+}
+
+export interface RunFigures {
+  aucSource: number | null;
+  aucTarget: number | null;
+  pauc: number | null;
+  ci?: Record<string, { lower: number; upper: number } | null>;
+}
+
+export interface RunSummary {
+  runId: number;
+  approach: string | null;
+  machineType: string;
+  section: string;
+  state: string;
+  startedAt: string;
+  figures: RunFigures | null;
+  threshold: number | null;
+  protocol: string;
+}
+
+export interface RunDetail extends RunSummary {
+  why: string[];
+  config: Record<string, unknown>;
+  thresholdMethod: string;
+  clips: { clipId: number; name: string; score: number; domain: 'source' | 'target' | null; label: 'normal' | 'anomaly' | null; verdict: Verdict | null }[];
+}
+
+export interface GateCell {
+  machineType: string;
+  section: string;
+  domain: 'source' | 'target';
+  runId: number;
+  approach: string | null;
+  status: 'pass' | 'fail' | 'unproven';
+  auc: number | null;
+  pauc: number | null;
+  aucCi: { lower: number; upper: number } | null;
+  paucCi: { lower: number; upper: number } | null;
+  labeled: { normal: number; anomaly: number };
+  reasons: string[];
+  advice: string[];
+}
+
+export interface GateReport {
+  thresholds: { auc: number; pauc: number };
+  cells: GateCell[];
+}
+
+export interface EncoderInfo {
+  id: string;
+  version: string;
+  title: string;
+  kind: string;
+  installed: boolean;
+  licence: string;
+  licenceRestricted: boolean;
+  provenance: Record<string, unknown>;
+  layers: number[];
+  dim: number | null;
+  grid: { freq: number; time: number } | null;
+}
+
+export interface ModelsInfo {
+  encoders: EncoderInfo[];
+  detectors: { id: number; approach: string; machineType: string; section: string; createdAt: string }[];
+  cache: { encoderId: string; entries: number; bytes: number }[];
+}
+
 // ---------- events (main -> renderer) ----------
 
 export interface EventMap {
   'job.updated': JobInfo;
   'project.changed': { project: ProjectInfo | null };
   'clips.changed': { clipIds: number[] | 'all' };
+  'runs.changed': { runIds: number[] };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'project.changed', 'clips.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'project.changed', 'clips.changed', 'runs.changed'];
 
 // ---------- methods ----------
 
@@ -162,6 +269,7 @@ export const contract = {
       .strict(),
     'One page of clips matching a filter, with verdicts and scores.',
   ),
+  'clips.get': method<ClipRow>()(z.object({ clipId: id }).strict(), 'One clip with its verdict.'),
   'clips.facets': method<ClipFacets>()(z.object({}).strict(), 'Distinct machine types, sections and role counts.'),
   'clips.waveform': method<Waveform>()(z.object({ clipId: id }).strict(), 'The standardised 16 kHz mono audio of a clip.'),
   'clips.setVerdict': method<LabelChange>()(
@@ -216,6 +324,34 @@ export const contract = {
     z.object({ machineTypes: z.array(z.string()).default([]) }).strict(),
     'The customer request sheet as printable HTML and as CSV.',
   ),
+
+  'clips.spectrogram': method<Spectrogram>()(
+    z.object({ clipId: id }).strict(),
+    "The clip's display spectrogram on the AST fbank's time-frequency grid (log power, 10 ms frames, 128 mel bins).",
+  ),
+  'clips.anomalyMap': method<ClipAnomaly | null>()(
+    z.object({ clipId: id, runId: id.optional() }).strict(),
+    "A clip's patch anomaly map, score and its section's normal-score distribution from a run (the newest with a map when runId is omitted).",
+  ),
+
+  'eval.start': method<JobInfo>()(
+    z
+      .object({
+        approach: z.enum(['A', 'B', 'C', 'auto']),
+        protocol: z.enum(['standard', 'fewshot-from-test']).default('standard'),
+        encoder: z.string().trim().min(1).max(100).optional(),
+        machineTypes: z.array(z.string()).max(100).optional(),
+      })
+      .strict(),
+    'Fit and evaluate an approach on every section as a background job.',
+  ),
+  'runs.list': method<RunSummary[]>()(z.object({}).strict(), 'Evaluation runs, newest first, with their figures.'),
+  'runs.get': method<RunDetail>()(z.object({ runId: id }).strict(), "One run's report and every scored clip."),
+  'gate.report': method<GateReport>()(
+    z.object({ runIds: z.array(id).max(1000).optional(), aucMin: z.number().min(0).max(1).optional(), paucMin: z.number().min(0).max(1).optional() }).strict(),
+    'The KPI gate per machine type, section and domain over the newest run of each section (or the given runs).',
+  ),
+  'models.list': method<ModelsInfo>()(z.object({}).strict(), 'Encoders with licence and provenance, and the fitted detectors.'),
 
   'jobs.list': method<JobInfo[]>()(z.object({}).strict(), 'Jobs of this session, newest first.'),
   'jobs.cancel': method<JobInfo>()(z.object({ jobId: nonEmpty }).strict(), 'Ask a running job to stop.'),

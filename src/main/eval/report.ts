@@ -76,7 +76,7 @@ th{background:#f0f0f0}small{color:#666}figure{display:inline-block;vertical-alig
 ${
   s
     ? `<p class="big">Official score (harmonic mean of AUC source, AUC target, pAUC): <b>${pct(s.official)}</b></p>
-<p>Harmonic means: AUC source ${pct(s.hmeanAucSource)}, AUC target ${pct(s.hmeanAucTarget)}, pAUC ${pct(s.hmeanPauc)}; arithmetic mean of AUCs ${pct(s.meanAuc)}.</p>`
+<p>Harmonic means: AUC source ${pct(s.hmeanAucSource)}, AUC target ${pct(s.hmeanAucTarget)}, pAUC ${pct(s.hmeanPauc)}; arithmetic mean of AUCs ${pct(s.ameanAuc)}.</p>`
     : '<p>No ground truth labels: scores and decisions are written, metrics are not computed.</p>'
 }
 <table><thead><tr><th>Machine</th><th>Section</th><th>Approach</th><th>AUC source</th><th>AUC target</th><th>pAUC</th><th>support / test</th><th>Threshold</th></tr></thead><tbody>

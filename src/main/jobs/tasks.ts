@@ -1,6 +1,7 @@
 // Heavy tasks that run in a worker thread: each opens the project store by path itself
 // (SQLite WAL lets the UI read while a worker writes) and reports progress as messages.
 import type { ImportSummary } from '../data/import/importer';
+import type { EvalOptions } from '../eval/evaluate';
 
 export interface TaskContext {
   signal: AbortSignal;
@@ -12,6 +13,10 @@ export interface TaskMap {
   import: {
     params: { projectDir: string; kind: 'dcase' | 'manifest'; path: string; supplementalKind?: 'noise' | 'clean'; clipS?: number; hopS?: number };
     result: ImportSummary;
+  };
+  eval: {
+    params: { projectDir: string } & Pick<EvalOptions, 'approach' | 'protocol' | 'encoder' | 'machineTypes'>;
+    result: { runIds: number[]; sections: number; official: number | null };
   };
 }
 export type TaskName = keyof TaskMap;
@@ -32,6 +37,18 @@ export const TASKS: { [K in TaskName]: () => Promise<TaskFn<K>> } = {
       try {
         const listing = p.kind === 'dcase' ? listDcase(p.path, { supplementalKind: p.supplementalKind }) : listManifest(p.path);
         return await importListing(store, listing, { signal: ctx.signal, onProgress: ctx.progress, clipS: p.clipS, hopS: p.hopS });
+      } finally {
+        store.close();
+      }
+    };
+  },
+  eval: async () => {
+    const [{ Store }, { runEvaluation }, { summarise }] = await Promise.all([import('../store/store'), import('../eval/run'), import('../eval/report')]);
+    return async (p, ctx) => {
+      const store = Store.open(p.projectDir);
+      try {
+        const { results } = await runEvaluation(store, { ...p, signal: ctx.signal, progress: ctx.progress, series: ctx.series });
+        return { runIds: results.map((r) => r.runId), sections: results.length, official: summarise(results)?.official ?? null };
       } finally {
         store.close();
       }

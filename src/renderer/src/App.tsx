@@ -5,7 +5,9 @@ import { JobsPanel } from './components/JobsPanel';
 import { useCall, useEvent } from './hooks';
 import { ClipsView } from './views/ClipsView';
 import { FormView } from './views/FormView';
-import { PendingView } from './views/PendingView';
+import { InspectorView } from './views/InspectorView';
+import { ModelsView } from './views/ModelsView';
+import { ResultsView } from './views/ResultsView';
 import { ProjectView } from './views/ProjectView';
 
 export const VIEWS = [
@@ -59,7 +61,9 @@ export function App() {
         {view === 'project' && <ProjectView project={current} />}
         {view === 'form' && <FormView project={current} />}
         {view === 'clips' && <ClipsView project={current} onInspect={inspect} />}
-        {(view === 'inspector' || view === 'results' || view === 'models') && <PendingView view={view} project={current} clipId={inspectClip} />}
+        {view === 'inspector' && <InspectorView project={current} clipId={inspectClip} />}
+        {view === 'results' && <ResultsView project={current} onInspect={inspect} />}
+        {view === 'models' && <ModelsView project={current} />}
       </main>
       <JobsPanel />
     </div>

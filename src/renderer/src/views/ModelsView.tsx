@@ -1,0 +1,103 @@
+import { useState } from 'react';
+import type { JobInfo, ProjectInfo } from '../../../shared/api';
+import { hark } from '../client';
+import { formatEta } from '../components/JobsPanel';
+import { Plot } from '../components/Plot';
+import { useCall, useEvent } from '../hooks';
+
+export function ModelsView({ project }: { project: ProjectInfo | null }) {
+  const models = useCall('models.list', project ? {} : null);
+  const jobsInit = useCall('jobs.list', {});
+  const [jobs, setJobs] = useState<Map<string, JobInfo>>(new Map());
+  useEvent('job.updated', (j) => setJobs((m) => new Map(m).set(j.id, j)));
+  useEvent('runs.changed', () => models.reload());
+  const all = new Map<string, JobInfo>();
+  for (const j of jobsInit.data ?? []) all.set(j.id, j);
+  for (const [k, j] of jobs) all.set(k, j);
+  const list = [...all.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return (
+    <section className="view">
+      <h1>Models and jobs</h1>
+      <div className="card wide" data-testid="jobs-list">
+        <h2>Jobs</h2>
+        {list.length === 0 && <p className="muted">No jobs in this session.</p>}
+        {list.map((j) => (
+          <div key={j.id} className={`job-row ${j.state}`}>
+            <div className="row">
+              <b>{j.title}</b>
+              <span className="muted">{j.state}</span>
+              <span className="bar wide">
+                <span style={{ width: `${j.total ? (100 * j.done) / j.total : j.state === 'done' ? 100 : 0}%` }} />
+              </span>
+              <span className="muted small-text">
+                {j.stage} {j.total ? `${j.done}/${j.total}` : ''} {j.state === 'running' ? formatEta(j.etaS) : ''}
+              </span>
+              {j.state === 'running' && (
+                <button className="small" onClick={() => void hark.call('jobs.cancel', { jobId: j.id })}>
+                  Cancel
+                </button>
+              )}
+            </div>
+            {j.error && <div className="banner error small-text">{j.error}</div>}
+            {j.series?.loss && j.series.loss.length > 1 && (
+              <Plot
+                testId="loss-curve"
+                height={200}
+                data={[{ y: j.series.loss, type: 'scatter', mode: 'lines', line: { color: '#4fb3ff' }, name: 'episode loss' }]}
+                layout={{ title: { text: 'C: meta-training loss', font: { size: 12 } }, xaxis: { title: { text: 'report (every few episodes)' } }, yaxis: { title: { text: 'loss' } } }}
+              />
+            )}
+          </div>
+        ))}
+      </div>
+      {project && (
+        <div className="card wide" data-testid="encoders">
+          <h2>Encoders</h2>
+          {models.error && <div className="banner error">{models.error}</div>}
+          <table className="grid compact">
+            <thead>
+              <tr>
+                <th>Encoder</th>
+                <th>Kind</th>
+                <th>Output</th>
+                <th>Licence</th>
+                <th>Provenance</th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.data?.encoders.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <b>{e.id}</b> <span className="muted">v{e.version}</span>
+                    <div className="muted small-text">{e.title}</div>
+                    {!e.installed && <span className="tag warn">not installed</span>}
+                  </td>
+                  <td>{e.kind}</td>
+                  <td className="small-text">
+                    {e.grid ? `${e.grid.freq}×${e.grid.time} tokens × ${e.dim}, layers ${e.layers.join(', ')}` : e.dim ? `${e.dim}-dim` : ''}
+                  </td>
+                  <td className="small-text">
+                    {e.licence} {e.licenceRestricted && <span className="tag warn">restricted</span>}
+                  </td>
+                  <td className="small-text mono">{Object.entries(e.provenance).map(([k, v]) => `${k}: ${String(v)}`).join('; ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2 className="spaced">Fitted detectors</h2>
+          {models.data && models.data.detectors.length === 0 && <p className="muted">None yet.</p>}
+          <ul className="recent">
+            {models.data?.detectors.slice(0, 30).map((d) => (
+              <li key={d.id}>
+                <b>#{d.id}</b> approach {d.approach} · {d.machineType} section {d.section} <span className="muted">{d.createdAt}</span>
+              </li>
+            ))}
+          </ul>
+          {models.data && models.data.cache.length > 0 && (
+            <p className="muted small-text">Embedding cache: {models.data.cache.map((c) => `${c.encoderId} ${c.entries} entries (${(c.bytes / 1e6).toFixed(1)} MB)`).join(', ')}</p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
