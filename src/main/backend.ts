@@ -86,6 +86,18 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     async 'project.open'(req) {
       return openProject(req.path);
     },
+    async 'project.demo'(req) {
+      const { info } = jobs.start('demo', 'Build the demo project', async (ctx) => {
+        current?.close();
+        current = null;
+        events.emit('project.changed', { project: null });
+        const r = await runInWorker('demo', { scale: req.scale, out: path.join(home, 'demo') }, ctx);
+        openProject(r.projectDir);
+        events.emit('runs.changed', { runIds: [] });
+        return r;
+      });
+      return info;
+    },
     async 'project.close'() {
       current?.close();
       current = null;

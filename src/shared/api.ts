@@ -254,6 +254,10 @@ export const contract = {
     'Create a project folder with an empty store and open it.',
   ),
   'project.open': method<ProjectInfo>()(z.object({ path: pathString }).strict(), 'Open an existing project folder.'),
+  'project.demo': method<JobInfo>()(
+    z.object({ scale: z.number().gt(0).max(1).optional() }).strict(),
+    'Build the demo project (synthetic package, import, fit and evaluate A, B, C) as a job, then open it.',
+  ),
   'project.close': method<null>()(z.object({}).strict(), 'Close the open project.'),
   'project.recent': method<RecentProject[]>()(z.object({}).strict(), 'Recently opened projects, newest first.'),
 

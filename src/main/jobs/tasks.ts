@@ -14,6 +14,10 @@ export interface TaskMap {
     params: { projectDir: string; kind: 'dcase' | 'manifest'; path: string; supplementalKind?: 'noise' | 'clean'; clipS?: number; hopS?: number };
     result: ImportSummary;
   };
+  demo: {
+    params: { out?: string; scale?: number };
+    result: { projectDir: string; official: Record<string, number | null> };
+  };
   eval: {
     params: { projectDir: string } & Pick<EvalOptions, 'approach' | 'protocol' | 'encoder' | 'machineTypes'>;
     result: { runIds: number[]; sections: number; official: number | null };
@@ -40,6 +44,13 @@ export const TASKS: { [K in TaskName]: () => Promise<TaskFn<K>> } = {
       } finally {
         store.close();
       }
+    };
+  },
+  demo: async () => {
+    const { runDemo } = await import('../eval/demo');
+    return async (p, ctx) => {
+      const r = await runDemo({ out: p.out, scale: p.scale, signal: ctx.signal, progress: ctx.progress, series: ctx.series });
+      return { projectDir: r.projectDir, official: Object.fromEntries(r.evaluations.map((e) => [e.approach, e.report?.summary?.official ?? null])) };
     };
   },
   eval: async () => {

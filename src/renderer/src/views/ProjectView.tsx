@@ -1,8 +1,36 @@
 import { useState } from 'react';
-import type { ProjectInfo } from '../../../shared/api';
+import type { JobInfo, ProjectInfo } from '../../../shared/api';
 import { hark } from '../client';
 import { ImportCard } from '../components/ImportCard';
-import { useCall } from '../hooks';
+import { useCall, useEvent } from '../hooks';
+
+function DemoCard() {
+  const [job, setJob] = useState<JobInfo | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEvent('job.updated', (j) => job && j.id === job.id && setJob(j));
+  return (
+    <div className="card" data-testid="demo-card">
+      <h2>Demo project</h2>
+      <p className="muted">
+        A small synthetic package (fan, bearing, valve; target and source domains, site noise, metadata, labeled test clips), imported, checked against the Form, and evaluated with A, B and C. Takes a minute or two.
+      </p>
+      <div className="row">
+        <button
+          data-testid="demo-build"
+          disabled={job?.state === 'running'}
+          onClick={() => {
+            setErr(null);
+            hark.call('project.demo', {}).then(setJob, (e: unknown) => setErr(e instanceof Error ? e.message : String(e)));
+          }}
+        >
+          Build and open the demo project
+        </button>
+        {job && <span className="muted small-text">{job.state === 'running' ? `${job.stage} ${job.done}/${job.total}` : job.state === 'failed' ? `failed: ${job.error}` : job.state}</span>}
+        {err && <span className="bad-text">{err}</span>}
+      </div>
+    </div>
+  );
+}
 
 export function ProjectView({ project }: { project: ProjectInfo | null }) {
   const recent = useCall('project.recent', {});
@@ -44,6 +72,7 @@ export function ProjectView({ project }: { project: ProjectInfo | null }) {
         <p className="muted">No project is open. A project is a folder holding project.sqlite; audio stays where it is and is referenced by path and content hash.</p>
       )}
       <ImportCard disabled={!project} />
+      <DemoCard />
       <div className="card">
         <h2>Create or open</h2>
         <form
