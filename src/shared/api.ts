@@ -199,6 +199,8 @@ export interface GateCell {
   runId: number;
   approach: string | null;
   status: 'pass' | 'fail' | 'unproven';
+  /** passes on the point estimates, but a lower interval bound is below its threshold */
+  fragile: boolean;
   auc: number | null;
   pauc: number | null;
   aucCi: { lower: number; upper: number } | null;

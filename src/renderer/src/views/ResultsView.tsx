@@ -269,6 +269,7 @@ function GateCard({ gate, error }: { gate: import('../../../shared/api').GateRep
                 <td>{c.domain}</td>
                 <td>
                   <span className={`gate ${c.status}`}>{c.status}</span>
+                  {c.fragile && <span className="tag warn" title="a lower interval bound is below its threshold">fragile</span>}
                 </td>
                 <td>
                   {pct(c.auc)}
