@@ -20,6 +20,10 @@ export const approachB: Approach<BConfig, BState> = {
   score: scoreB,
   serialise: serialiseB,
   deserialise: deserialiseB,
+  trainingScores(state: BState): number[] | null {
+    // leave-one-out scores of the training normals (own entry, its copies and mixup rows left out)
+    return state.train.score ? Array.from(state.train.score) : null;
+  },
 };
 
 export { B_DEFAULTS, BConfigSchema, NORMALISATIONS, parseBConfig } from './config';
