@@ -17,7 +17,9 @@ function electronBinary(): string | null {
 
 test('Electron launcher: the window opens sandboxed and renders the shell', async () => {
   const bin = electronBinary();
-  test.skip(bin === null, 'skipped: the Electron runtime binary is not installed here (its download is blocked); run `node node_modules/electron/install.js` where the network allows');
+  const reason = 'skipped: the Electron runtime binary is not installed here (its download is blocked); run `node node_modules/electron/install.js` where the network allows';
+  if (bin === null) process.stdout.write(`Electron launcher test ${reason}\n`);
+  test.skip(bin === null, reason);
   const app = await electron.launch({ executablePath: bin!, args: [path.join(ROOT, 'out', 'main', 'index.js')], env: { ...process.env, HARK_HOME: path.join(ROOT, 'test-results', 'electron-home') } });
   const page = await app.firstWindow();
   await expect(page.getByTestId('nav-project')).toBeVisible();

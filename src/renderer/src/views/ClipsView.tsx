@@ -285,6 +285,7 @@ export function ClipsView({ project, onInspect }: { project: ProjectInfo | null;
             Verdict
           </span>
         </div>
+        {total === 0 && pages.has(0) && <div className="grid-empty muted">No clips match. {Object.keys(filter).length ? 'Clear the filters above.' : 'Import a package in the Project view.'}</div>}
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((it) => {
             const r = rowAt(it.index);

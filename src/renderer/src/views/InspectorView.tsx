@@ -9,6 +9,8 @@ import { wavBlob } from '../wav';
 
 interface Loaded {
   clip: ClipRow;
+  samples: Float32Array;
+  sampleRate: number;
   spectrogram: Spectrogram;
   anomaly: ClipAnomaly | null;
   url: string;
@@ -42,7 +44,7 @@ export function InspectorView({ project, clipId }: { project: ProjectInfo | null
       ]);
       if (!live) return;
       const url = URL.createObjectURL(wavBlob(wave.samples, wave.sampleRate));
-      setData({ clip, spectrogram, anomaly, url });
+      setData({ clip, spectrogram, anomaly, url, samples: wave.samples, sampleRate: wave.sampleRate });
       (window as unknown as { __harkInspectorFetchMs?: number }).__harkInspectorFetchMs = performance.now() - t0;
     })().catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -55,7 +57,10 @@ export function InspectorView({ project, clipId }: { project: ProjectInfo | null
     const p = SpectroMapPlugin.create({ spectrogram: data.spectrogram, anomaly: data.anomaly, opacity, colormap, layer, showMap, height: 256 });
     const w = WaveSurfer.create({
       container: holder.current,
+      // peaks and duration given: wavesurfer draws without fetching or decoding; the blob URL only feeds the media element
       url: data.url,
+      peaks: [data.samples],
+      duration: data.samples.length / data.sampleRate,
       height: 90,
       waveColor: '#4fb3ff',
       progressColor: '#2f7fc1',

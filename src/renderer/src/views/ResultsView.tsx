@@ -282,7 +282,7 @@ function GateCard({ gate, error }: { gate: import('../../../shared/api').GateRep
                 <td>
                   {c.labeled.normal} / {c.labeled.anomaly}
                 </td>
-                <td className="small-text">{[...c.reasons, ...c.advice].join(' · ')}</td>
+                <td className="small-text wrap">{[...c.reasons, ...c.advice].join(' · ')}</td>
               </tr>
             ))}
           </tbody>
