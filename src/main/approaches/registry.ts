@@ -2,6 +2,7 @@
 import type { Approach, ApproachId } from './types';
 import { approachA } from './a';
 import { approachB } from './b';
+import { approachC } from './c';
 
 /**
  * An approach with its Config and State hidden: callers obtain a config from parseConfig and a
@@ -9,15 +10,15 @@ import { approachB } from './b';
  */
 export type AnyApproach = Approach<unknown, unknown>;
 
-// Partial until B and C register; then this can become a full Record<ApproachId, AnyApproach>
-export const APPROACHES: Partial<Record<ApproachId, AnyApproach>> = {
+export const APPROACHES: Record<ApproachId, AnyApproach> = {
   A: approachA,
   B: approachB,
+  C: approachC,
 };
 
 /** The registered approaches in id order. */
 export function listApproaches(): AnyApproach[] {
-  return (Object.keys(APPROACHES) as ApproachId[]).sort().map((id) => APPROACHES[id] as AnyApproach);
+  return (Object.keys(APPROACHES) as ApproachId[]).sort().map((id) => APPROACHES[id]);
 }
 
 /** The approach with this id; throws naming the id and the registered ones otherwise. */

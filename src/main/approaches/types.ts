@@ -16,6 +16,8 @@ export interface PatchTokens {
   grid: { freq: number; time: number };
   /** one Float32Array per layer, (grid.freq * grid.time) x dim, row-major */
   data: Float32Array[];
+  /** where the grid lies on the spectrogram, when the encoder knows it */
+  geometry?: GridGeometry;
 }
 
 /** Where each grid cell lies in the clip, for mapping a map back onto the spectrogram. */

@@ -69,7 +69,7 @@ export class FeatureService {
     if (hits.every((h) => h !== null)) {
       this.stats.cached++;
       const grid = enc.grid!;
-      return { patches: { layers, dim: hits[0]!.shape[1], grid, data: hits.map((h) => h!.data) } };
+      return { patches: { layers, dim: hits[0]!.shape[1], grid, data: hits.map((h) => h!.data), geometry: enc.geometry } };
     }
     const wave = await this.audio(clip);
     const t0 = performance.now();
@@ -79,7 +79,7 @@ export class FeatureService {
     this.store.tx(() => {
       p.layers.forEach((l, i) => cache.put(this.key(clip, enc, l, 'patches'), { shape: [p.grid.freq * p.grid.time, p.dim], data: p.data[i] }));
     });
-    return { patches: p };
+    return { patches: { ...p, geometry: p.geometry ?? enc.geometry } };
   }
 
   private lastFile: { path: string; wave: Float32Array } | null = null;

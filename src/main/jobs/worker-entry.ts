@@ -1,6 +1,7 @@
 // Worker thread entry: runs one task and reports progress, series and the result to the parent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { toRpcError } from '../../shared/rpc';
+import { configureOps } from '../approaches/common';
 import { TASKS, type TaskName } from './tasks';
 
 export type WorkerMessage =
@@ -16,6 +17,8 @@ port.on('message', (m: { type: string }) => {
 });
 
 const { task, params } = workerData as { task: TaskName; params: never };
+// jobs parallelise across workers: each worker's ONNX Runtime kernels run on one thread
+configureOps({ intraOpThreads: 1 });
 const post = (m: WorkerMessage) => port.postMessage(m);
 
 (async () => {
