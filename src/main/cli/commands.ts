@@ -10,6 +10,7 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   { name: 'demo', summary: 'the main job: synthetic package -> import -> Form check -> fit A, B, C -> evaluate', load: async () => (await import('./demo')).demoCommand },
+  { name: 'generate', summary: 'write a synthetic machine-sound package (DCASE layout, attributes, manifest) with anomalies and domain shift', load: async () => (await import('./generate')).generateCommand },
   { name: 'import', summary: 'import a data package (DCASE folder or CSV manifest) into a project', load: async () => (await import('./import')).importCommand },
   { name: 'form', summary: 'check a project against the data Form; export the customer request sheet', load: async () => (await import('./form')).formCommand },
   { name: 'eval', summary: 'evaluate an approach on a DCASE-layout root: submission files and reports', load: async () => (await import('./eval')).evalCommand },

@@ -1,0 +1,129 @@
+// Quality benchmark: official score per approach and auto on generator data (scale 0.3 and 1.0)
+// and on the real DCASE 2023 valve test split with the fewshot-from-test protocol.
+// Run: npx tsx bench/quality.ts [--quick] [--machines fan,bearing] [--variants]
+// Writes bench/results/quality.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateDataset } from '../src/main/data/generator';
+import { listDcase } from '../src/main/data/import/dcase';
+import { importListing } from '../src/main/data/import/importer';
+import type { EvalOptions, SectionResult } from '../src/main/eval/evaluate';
+import { summarise } from '../src/main/eval/report';
+import { runEvaluation } from '../src/main/eval/run';
+import { Store } from '../src/main/store/store';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    machines: { type: 'string' },
+    variants: { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hark-quality-'));
+const ALL_MACHINES = ['fan', 'bearing', 'valve', 'pump', 'motor', 'compressor', 'gearbox'];
+const machines = values.machines ? values.machines.split(',') : values.quick ? ['fan', 'bearing', 'valve'] : ALL_MACHINES;
+
+interface Row {
+  dataset: string;
+  approach: string;
+  variant: string;
+  official: number | null;
+  hmeanAucSource: number | null;
+  hmeanAucTarget: number | null;
+  hmeanPauc: number | null;
+  sections: { machineType: string; section: string; approach: string; aucSource: number | null; aucTarget: number | null; pauc: number | null }[];
+  seconds: number;
+}
+
+const rows: Row[] = [];
+
+async function evalOn(dataset: string, store: Store, approach: EvalOptions['approach'], variant: string, extra: Partial<EvalOptions> = {}): Promise<void> {
+  const t0 = performance.now();
+  const { results } = await runEvaluation(store, { approach, ...extra });
+  const s = summarise(results);
+  const row: Row = {
+    dataset,
+    approach,
+    variant,
+    official: s?.official ?? null,
+    hmeanAucSource: s?.hmeanAucSource ?? null,
+    hmeanAucTarget: s?.hmeanAucTarget ?? null,
+    hmeanPauc: s?.hmeanPauc ?? null,
+    sections: results.map((r: SectionResult) => ({ machineType: r.machineType, section: r.section, approach: r.approach, aucSource: r.metrics?.aucSource ?? null, aucTarget: r.metrics?.aucTarget ?? null, pauc: r.metrics?.pauc ?? null })),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  rows.push(row);
+  const pct = (v: number | null) => (v === null ? '  —  ' : (100 * v).toFixed(2));
+  console.log(`${dataset.padEnd(22)} ${approach.padEnd(5)} ${variant.padEnd(28)} official ${pct(row.official)}  src ${pct(row.hmeanAucSource)}  tgt ${pct(row.hmeanAucTarget)}  pAUC ${pct(row.hmeanPauc)}  (${row.seconds.toFixed(1)} s)`);
+}
+
+const VARIANTS: { approach: 'A' | 'B' | 'C'; name: string; configs: EvalOptions['configs']; encoder?: string }[] = [
+  { approach: 'A', name: 'fbank_patch L1+2 target', configs: {} },
+  { approach: 'A', name: 'fbank_patch L1+2 both', configs: { A: { supportDomain: 'both' } } },
+  { approach: 'A', name: 'fbank_patch L0 both', configs: { A: { supportDomain: 'both', layers: [0] } } },
+  { approach: 'A', name: 'oww_speech L11-14 both', configs: { A: { supportDomain: 'both' } }, encoder: 'oww_speech' },
+  { approach: 'A', name: 'fbank_patch L1+2 both q0.1', configs: { A: { supportDomain: 'both', q: 0.1 } } },
+  { approach: 'B', name: 'logmel_stats', configs: {} },
+  { approach: 'B', name: 'oww_speech L19', configs: {}, encoder: 'oww_speech' },
+  { approach: 'B', name: 'logmel_stats k=3', configs: { B: { k: 3 } } },
+  { approach: 'B', name: 'logmel_stats standardised', configs: { B: { standardise: true } } },
+  { approach: 'C', name: 'logmel_stats min-z (default)', configs: {} },
+  { approach: 'C', name: 'logmel_stats lse', configs: { C: { score: 'lse' } } },
+  { approach: 'C', name: 'logmel_stats nearest', configs: { C: { score: 'nearest' } } },
+];
+
+async function generatorSet(scale: number): Promise<void> {
+  const dir = path.join(work, `gen-${scale}`);
+  console.log(`generating scale ${scale} (${machines.join(', ')}) ...`);
+  await generateDataset({ out: dir, scale, seed: 11, machines });
+  const store = Store.create(path.join(dir, 'project'));
+  try {
+    await importListing(store, listDcase(dir));
+    const name = `generator@${scale}`;
+    if (values.variants) {
+      for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder });
+    } else {
+      for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default');
+    }
+  } finally {
+    store.close();
+  }
+}
+
+async function valveSet(): Promise<void> {
+  const root = path.join(SHARED, 'dcase2023-valve-test');
+  if (!fs.existsSync(root)) {
+    console.log(`skipped: ${root} is absent`);
+    return;
+  }
+  const store = Store.create(path.join(work, 'valve-project'));
+  try {
+    await importListing(store, listDcase(root));
+    const name = 'dcase2023-valve fewshot';
+    if (values.variants) {
+      for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder, protocol: 'fewshot-from-test' });
+    } else {
+      for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default', { protocol: 'fewshot-from-test' });
+    }
+  } finally {
+    store.close();
+  }
+}
+
+await valveSet();
+for (const scale of values.quick ? [0.1] : [0.3, 1.0]) await generatorSet(scale);
+
+const out = path.join(ROOT, 'bench', 'results', values.variants ? 'quality-variants.json' : 'quality.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(
+  out,
+  JSON.stringify({ name: values.variants ? 'quality-variants' : 'quality', date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, machines, quick: values.quick, rows }, null, 1),
+);
+console.log(`wrote ${out}`);
+fs.rmSync(work, { recursive: true, force: true });
