@@ -39,13 +39,21 @@ interface Row {
   hmeanPauc: number | null;
   sections: { machineType: string; section: string; approach: string; aucSource: number | null; aucTarget: number | null; pauc: number | null }[];
   seconds: number;
+  error?: string;
 }
 
 const rows: Row[] = [];
 
 async function evalOn(dataset: string, store: Store, approach: EvalOptions['approach'], variant: string, extra: Partial<EvalOptions> = {}): Promise<void> {
   const t0 = performance.now();
-  const { results } = await runEvaluation(store, { approach, ...extra });
+  let results: SectionResult[];
+  try {
+    ({ results } = await runEvaluation(store, { approach, ...extra }));
+  } catch (e) {
+    console.log(`${dataset.padEnd(22)} ${approach.padEnd(5)} ${variant.padEnd(28)} not run: ${(e as Error).message.split('\n')[0]}`);
+    rows.push({ dataset, approach, variant, official: null, hmeanAucSource: null, hmeanAucTarget: null, hmeanPauc: null, sections: [], seconds: 0, error: (e as Error).message });
+    return;
+  }
   const s = summarise(results);
   const row: Row = {
     dataset,

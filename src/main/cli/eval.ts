@@ -57,7 +57,7 @@ export const evalCommand: Command = {
       bar.end();
       if (imp.failed) io.err(`import: ${imp.failed} file(s) failed; see the project's import log`);
       const bar2 = cliProgress(io, 'eval');
-      const { results, report } = await runEvaluation(store, {
+      const { results, report, skipped } = await runEvaluation(store, {
         approach: approach as 'A' | 'B' | 'C' | 'auto',
         protocol: values.protocol,
         encoder: values.encoder,
@@ -70,6 +70,7 @@ export const evalCommand: Command = {
       if (values.json) io.out(JSON.stringify(report, null, 1));
       else {
         printResults(io, results, report?.summary ?? null);
+        for (const k of skipped) io.err(`skipped ${k.machineType} section ${k.section}: ${k.reason}`);
         io.out(`report: ${path.join(out, 'report.html')}`);
       }
       return 0;

@@ -224,7 +224,14 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
   return result;
 }
 
-export async function evaluate(store: Store, features: FeatureService, opts: EvalOptions): Promise<SectionResult[]> {
+export interface SkippedSection {
+  machineType: string;
+  section: string;
+  reason: string;
+}
+
+/** Evaluates every section; a section the approach cannot serve (e.g. C without metadata) is skipped with its reason. */
+export async function evaluate(store: Store, features: FeatureService, opts: EvalOptions, skipped: SkippedSection[] = []): Promise<SectionResult[]> {
   const sections = store.db
     .prepare('SELECT machine_type AS machineType, section FROM sections ORDER BY machine_type, section')
     .all() as { machineType: string; section: string }[];
@@ -233,7 +240,15 @@ export async function evaluate(store: Store, features: FeatureService, opts: Eva
   const out: SectionResult[] = [];
   for (const s of chosen) {
     throwIfCancelled(opts.signal);
-    out.push(await evaluateSection(store, features, s.machineType, s.section, opts));
+    try {
+      out.push(await evaluateSection(store, features, s.machineType, s.section, opts));
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      skipped.push({ machineType: s.machineType, section: s.section, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  if (out.length === 0) {
+    throw new Error(`no section could be evaluated:\n${skipped.map((k) => `  ${k.machineType} section ${k.section}: ${k.reason}`).join('\n')}`);
   }
   return out;
 }

@@ -14,6 +14,7 @@ export interface EvalReport {
   summary: ScoreSummary | null;
   sections: Omit<SectionResult, 'scores'>[];
   files: string[];
+  skipped: { machineType: string; section: string; reason: string }[];
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -81,11 +82,12 @@ ${
 }
 <table><thead><tr><th>Machine</th><th>Section</th><th>Approach</th><th>AUC source</th><th>AUC target</th><th>pAUC</th><th>support / test</th><th>Threshold</th></tr></thead><tbody>
 ${rows}</tbody></table>
+${rep.skipped.length ? `<h2>Skipped sections</h2><ul>${rep.skipped.map((k) => `<li>${esc(k.machineType)} section ${esc(k.section)}: ${esc(k.reason)}</li>`).join('')}</ul>` : ''}
 <h2>ROC curves</h2>${plots}
 <p><small>Files: ${rep.files.map(esc).join(', ')}</small></p></body></html>`;
 }
 
-export function writeEvalOutputs(outDir: string, results: SectionResult[], meta: Pick<EvalReport, 'approach' | 'protocol' | 'encoder' | 'hark'>): EvalReport {
+export function writeEvalOutputs(outDir: string, results: SectionResult[], meta: Pick<EvalReport, 'approach' | 'protocol' | 'encoder' | 'hark' | 'skipped'>): EvalReport {
   fs.mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   for (const r of results) {

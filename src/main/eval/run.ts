@@ -5,7 +5,7 @@ import { FeatureService } from '../encoders/features';
 import type { Encoder } from '../encoders/types';
 import type { Store } from '../store/store';
 import { appVersion } from '../paths';
-import { evaluate, type EvalOptions, type SectionResult } from './evaluate';
+import { evaluate, type EvalOptions, type SectionResult, type SkippedSection } from './evaluate';
 import { writeEvalOutputs, type EvalReport } from './report';
 
 export interface RunOptions extends EvalOptions {
@@ -27,11 +27,17 @@ export async function withEncoders<T>(fn: (get: (id: string) => Promise<Encoder>
   }
 }
 
-export async function runEvaluation(store: Store, opts: RunOptions): Promise<{ results: SectionResult[]; report: EvalReport | null; features: FeatureService['stats'] }> {
+export async function runEvaluation(
+  store: Store,
+  opts: RunOptions,
+): Promise<{ results: SectionResult[]; skipped: SkippedSection[]; report: EvalReport | null; features: FeatureService['stats'] }> {
   return withEncoders(async (get) => {
     const features = new FeatureService(store, get);
-    const results = await evaluate(store, features, opts);
-    const report = opts.outDir ? writeEvalOutputs(opts.outDir, results, { approach: opts.approach, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null, hark: appVersion() }) : null;
-    return { results, report, features: features.stats };
+    const skipped: SkippedSection[] = [];
+    const results = await evaluate(store, features, opts, skipped);
+    const report = opts.outDir
+      ? writeEvalOutputs(opts.outDir, results, { approach: opts.approach, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null, hark: appVersion(), skipped })
+      : null;
+    return { results, skipped, report, features: features.stats };
   }, opts.intraOpThreads);
 }
