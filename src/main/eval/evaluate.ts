@@ -11,6 +11,7 @@ import type { Store } from '../store/store';
 import { throwIfCancelled } from '../jobs/manager';
 import { sectionMetrics, type SectionMetrics } from './section-metrics';
 import { gammaThreshold, quantileThreshold } from './threshold';
+import { chooseByValidation } from './validate';
 
 export type ApproachChoice = 'A' | 'B' | 'C' | 'auto';
 export type Protocol = 'standard' | 'fewshot-from-test';
@@ -87,6 +88,13 @@ export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 
     }
   }
   return { normals, noise, test: testClips.filter((c) => !taken.has(c.id)) };
+}
+
+function eligibleApproaches(machineType: string, section: string, store: Store): ('A' | 'B' | 'C')[] {
+  const clips = formClips(store.db)
+    .filter((r) => r.machineType === machineType && r.section === section)
+    .map((r) => r.clip);
+  return checkSection(machineType, section, clips).routing.approaches;
 }
 
 /** Routing for `auto` from the Form rules (FORM.md); never from test labels. */
@@ -167,13 +175,18 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
   const { normals, noise, test } = splitSection(all, opts.protocol ?? 'standard', opts.fewshotSupport ?? 3);
   if (normals.length === 0) throw new Error(`${machineType} section ${section}: no normal training clips (target_normal or source_normal); import some or use --protocol fewshot-from-test`);
   if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
-  const chosen = opts.approach === 'auto' ? chooseByRules(machineType, section, store, normals) : { approach: opts.approach, why: [`${opts.approach} chosen by the user`] };
+  let chosen = opts.approach === 'auto' ? chooseByRules(machineType, section, store, normals) : { approach: opts.approach, why: [`${opts.approach} chosen by the user`] };
+  if (opts.approach === 'auto') {
+    // rule 4: labeled verification clips (never test labels) decide among the eligible approaches
+    const verification = all.filter((c) => c.role === 'verification');
+    const eligible = eligibleApproaches(machineType, section, store);
+    const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, eligible, opts) : null;
+    if (v) chosen = { approach: v.approach, why: [...chosen.why, ...v.why] };
+  }
   const approach = getApproach(chosen.approach);
 
   const fs = await fitAndScore(store, features, approach, machineType, section, normals, noise, test, opts);
   const ser = approach.serialise(fs.state);
-  const detectorId = store.results.saveDetector({ approach: approach.id, machineType, section, config: fs.config, stateJson: ser.json, blobs: ser.blobs });
-  const runId = store.results.startRun('eval', approach.id, detectorId, { machineType, section, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null });
 
   let threshold: SectionResult['threshold'];
   if (fs.trainScores && fs.trainScores.length >= 3) {
@@ -195,7 +208,12 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
     label: c.label,
     decision: fs.results[i].score > threshold.value ? 1 : 0,
   }));
-  store.tx(() => {
+  const metrics = sectionMetrics(scores);
+  // detector, run, scores, maps and the finished state land in one transaction: a process killed
+  // at any moment leaves either the whole evaluation or none of it (never a run stuck 'running')
+  return store.tx(() => {
+    const detectorId = store.results.saveDetector({ approach: approach.id, machineType, section, config: fs.config, stateJson: ser.json, blobs: ser.blobs });
+    const runId = store.results.startRun('eval', approach.id, detectorId, { machineType, section, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null });
     store.results.saveScores(
       runId,
       test.map((c, i) => ({ clipId: c.id, score: fs.results[i].score, parts: fs.results[i].parts })),
@@ -204,24 +222,23 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
       const m = fs.results[i].map;
       if (m) store.results.saveMap(runId, c.id, m.geometry, m.values, m.perLayer);
     });
+    const result: SectionResult = {
+      machineType,
+      section,
+      approach: approach.id,
+      why: chosen.why,
+      detectorId,
+      runId,
+      config: fs.config as Record<string, unknown>,
+      threshold,
+      counts: { trainNormals: normals.length, support: fs.supportCount, test: test.length },
+      metrics,
+      scores,
+      timings: fs.timings,
+    };
+    store.results.finishRun(runId, 'done', { ...result, scores: undefined });
+    return result;
   });
-  const metrics = sectionMetrics(scores);
-  const result: SectionResult = {
-    machineType,
-    section,
-    approach: approach.id,
-    why: chosen.why,
-    detectorId,
-    runId,
-    config: fs.config as Record<string, unknown>,
-    threshold,
-    counts: { trainNormals: normals.length, support: fs.supportCount, test: test.length },
-    metrics,
-    scores,
-    timings: fs.timings,
-  };
-  store.results.finishRun(runId, 'done', { ...result, scores: undefined });
-  return result;
 }
 
 export interface SkippedSection {

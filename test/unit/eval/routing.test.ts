@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset } from '../../../src/main/data/generator';
+import { listDcase } from '../../../src/main/data/import/dcase';
+import { importListing } from '../../../src/main/data/import/importer';
+import { runEvaluation } from '../../../src/main/eval/run';
+import { splitSection } from '../../../src/main/eval/evaluate';
+import { validationFigure } from '../../../src/main/eval/validate';
+import { Store } from '../../../src/main/store/store';
+import fs from 'node:fs';
+import os from 'node:os';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hark-routing-'));
+let store: Store;
+
+beforeAll(async () => {
+  await generateDataset({ out: path.join(dir, 'data'), scale: 0.06, seed: 3, machines: ['fan'] });
+  store = Store.create(path.join(dir, 'project'));
+  await importListing(store, listDcase(path.join(dir, 'data')));
+  return () => {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}, 120_000);
+
+describe('evaluation protocols and routing', () => {
+  it('fewshot-from-test takes the first 3 normal test clips per domain by name as support and never scores them', () => {
+    const clips = store.clips.forSection('fan', '00');
+    const { normals, test } = splitSection(clips, 'fewshot-from-test');
+    const moved = normals.filter((c) => c.split === 'train' && c.name.includes('_test_'));
+    expect(moved).toHaveLength(6);
+    for (const d of ['source', 'target']) {
+      const firstThree = clips
+        .filter((c) => c.role === 'test' && c.domain === d && c.label === 'normal')
+        .map((c) => c.name)
+        .sort()
+        .slice(0, 3);
+      expect(moved.filter((c) => c.domain === d).map((c) => c.name).sort()).toEqual(firstThree);
+    }
+    const testIds = new Set(test.map((c) => c.id));
+    for (const c of moved) expect(testIds.has(c.id)).toBe(false);
+  });
+
+  it('auto follows the Form rules without labels and says why', async () => {
+    const { results } = await runEvaluation(store, { approach: 'auto' });
+    expect(results[0].why.join(' ')).toMatch(/target normal/);
+    expect(['A', 'B']).toContain(results[0].approach);
+  }, 120_000);
+
+  it('auto chooses by validation on labeled verification clips, never on test labels', async () => {
+    // half of the labeled test clips become verification clips handed over by the customer
+    const test = store.clips.list({ machineType: 'fan', role: 'test' }, 'name', false, 0, 1000).rows;
+    const ver = test.filter((_, i) => i % 2 === 0).map((c) => c.id);
+    store.db.prepare(`UPDATE clips SET role = 'verification' WHERE id IN (${ver.join(',')})`).run();
+    const { results } = await runEvaluation(store, { approach: 'auto' });
+    const why = results[0].why.join(' | ');
+    expect(why).toMatch(/validated on \d+ labeled verification clips/);
+    expect(why).toMatch(/chosen: best validation figure/);
+    // the chosen approach has the best figure among those reported
+    const figs = [...why.matchAll(/\b([ABC]) (\d+\.\d)/g)].map((m) => ({ id: m[1], v: Number(m[2]) }));
+    const best = figs.reduce((a, b) => (b.v > a.v ? b : a));
+    expect(results[0].approach).toBe(best.id);
+    store.db.prepare(`UPDATE clips SET role = 'test' WHERE id IN (${ver.join(',')})`).run();
+  }, 240_000);
+});
+
+describe('validation figure', () => {
+  it('is the harmonic mean of the defined per-domain AUCs and pAUC', () => {
+    const rows = [
+      { domain: 'source' as const, y: 0 as const, score: 0.1 },
+      { domain: 'source' as const, y: 1 as const, score: 0.9 },
+      { domain: 'target' as const, y: 0 as const, score: 0.2 },
+      { domain: 'target' as const, y: 1 as const, score: 0.8 },
+    ];
+    expect(validationFigure(rows)).toBeCloseTo(1, 12);
+    expect(validationFigure(rows.map((r) => ({ ...r, y: 0 as const })))).toBeNull();
+  });
+});
