@@ -213,6 +213,16 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     async 'models.list'() {
       return modelsInfo(store());
     },
+    async 'settings.get'() {
+      const p = store().project;
+      return { allowRestrictedModels: p.getJson('allow_restricted_models', true), gate: p.getJson('gate_thresholds', { auc: 0.95, pauc: 0.9 }) };
+    },
+    async 'settings.set'(req) {
+      const p = store().project;
+      if (req.allowRestrictedModels !== undefined) p.setJson('allow_restricted_models', req.allowRestrictedModels);
+      if (req.gate) p.setJson('gate_thresholds', req.gate);
+      return { allowRestrictedModels: p.getJson('allow_restricted_models', true), gate: p.getJson('gate_thresholds', { auc: 0.95, pauc: 0.9 }) };
+    },
     async 'jobs.list'() {
       return jobs.list();
     },

@@ -148,6 +148,7 @@ export interface MapGeometry {
   melStep: number;
   melSpan: number;
   melBins: number;
+  melAxis?: { fminHz: number; fmaxHz: number; scale: 'kaldi' | 'slaney' | 'htk' };
   layers?: number[];
 }
 
@@ -227,6 +228,12 @@ export interface EncoderInfo {
   layers: number[];
   dim: number | null;
   grid: { freq: number; time: number } | null;
+}
+
+export interface ProjectSettings {
+  /** may models whose licence is restricted (e.g. non-commercial weights) be used */
+  allowRestrictedModels: boolean;
+  gate: { auc: number; pauc: number };
 }
 
 export interface ModelsInfo {
@@ -358,6 +365,17 @@ export const contract = {
     'The KPI gate per machine type, section and domain over the newest run of each section (or the given runs).',
   ),
   'models.list': method<ModelsInfo>()(z.object({}).strict(), 'Encoders with licence and provenance, and the fitted detectors.'),
+
+  'settings.get': method<ProjectSettings>()(z.object({}).strict(), "The open project's settings."),
+  'settings.set': method<ProjectSettings>()(
+    z
+      .object({
+        allowRestrictedModels: z.boolean().optional(),
+        gate: z.object({ auc: z.number().min(0.5).max(1), pauc: z.number().min(0.5).max(1) }).strict().optional(),
+      })
+      .strict(),
+    'Change project settings: licence-restricted models on/off, KPI gate thresholds.',
+  ),
 
   'jobs.list': method<JobInfo[]>()(z.object({}).strict(), 'Jobs of this session, newest first.'),
   'jobs.cancel': method<JobInfo>()(z.object({ jobId: nonEmpty }).strict(), 'Ask a running job to stop.'),

@@ -31,6 +31,8 @@ export interface GridGeometry {
   melStep: number;
   melSpan: number;
   melBins: number;
+  /** the encoder's own mel axis, when it is not the display's (AST fbank: 128 kaldi bins, 20 Hz-8 kHz) */
+  melAxis?: { fminHz: number; fmaxHz: number; scale: 'kaldi' | 'slaney' | 'htk' };
 }
 
 /** What an approach needs from the encoders for one clip. */

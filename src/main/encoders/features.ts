@@ -18,6 +18,13 @@ export interface FeatureStats {
   encodeMs: number;
 }
 
+/** The encoder's grid geometry with its mel axis, so a map can be placed on the display spectrogram in Hz. */
+function geometryOf(enc: Encoder): PatchTokens['geometry'] {
+  if (!enc.geometry) return undefined;
+  const m = enc.melAxis;
+  return m ? { ...enc.geometry, melAxis: { fminHz: m.fminHz, fmaxHz: m.fmaxHz, scale: m.scale } } : enc.geometry;
+}
+
 export type Progress = (p: { stage?: string; done: number; total: number }) => void;
 
 export class FeatureService {
@@ -69,7 +76,7 @@ export class FeatureService {
     if (hits.every((h) => h !== null)) {
       this.stats.cached++;
       const grid = enc.grid!;
-      return { patches: { layers, dim: hits[0]!.shape[1], grid, data: hits.map((h) => h!.data), geometry: enc.geometry } };
+      return { patches: { layers, dim: hits[0]!.shape[1], grid, data: hits.map((h) => h!.data), geometry: geometryOf(enc) } };
     }
     const wave = await this.audio(clip);
     const t0 = performance.now();
@@ -79,7 +86,7 @@ export class FeatureService {
     this.store.tx(() => {
       p.layers.forEach((l, i) => cache.put(this.key(clip, enc, l, 'patches'), { shape: [p.grid.freq * p.grid.time, p.dim], data: p.data[i] }));
     });
-    return { patches: { ...p, geometry: p.geometry ?? enc.geometry } };
+    return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
   }
 
   private lastFile: { path: string; wave: Float32Array } | null = null;

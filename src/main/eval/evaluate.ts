@@ -70,6 +70,11 @@ function meta(c: ClipRecord, hideTruth: boolean): ClipFeatures {
   };
 }
 
+/** Project setting: may licence-restricted models (e.g. non-commercial weights) be used? Default yes. */
+export function allowRestrictedModels(store: Store): boolean {
+  return store.project.getJson<boolean>('allow_restricted_models', true);
+}
+
 /** Splits a section's clips into training normals, noise and test clips under a protocol. */
 export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 3): { normals: ClipRecord[]; noise: ClipRecord[]; test: ClipRecord[] } {
   const noise = clips.filter((c) => c.role === 'noise_only');
@@ -125,8 +130,13 @@ async function fitAndScore(
   test: ClipRecord[],
   opts: EvalOptions,
 ): Promise<{ state: unknown; config: unknown; results: ScoreResult[]; trainScores: number[] | null; thresholdSource: string; timings: SectionResult['timings']; supportCount: number }> {
-  const overrides = { ...(opts.configs?.[approach.id] ?? {}) };
-  if (opts.encoder) (overrides as Record<string, unknown>).encoder = opts.encoder;
+  const overrides: Record<string, unknown> = { ...(opts.configs?.[approach.id] ?? {}) };
+  if (opts.encoder) overrides.encoder = opts.encoder;
+  if (approach.id === 'A' && overrides.encoder === undefined && !allowRestrictedModels(store)) {
+    // the project switched off licence-restricted models: A's measured fallback (see a/config.ts)
+    overrides.encoder = 'fbank_patch';
+    overrides.layers ??= [0];
+  }
   const config = approach.parseConfig(overrides);
   const req = approach.featureRequest(config);
   const bareSet: FitSet = { machineType, section, normals: normals.map((c) => meta(c, false)), noise: noise.map((c) => meta(c, false)) };

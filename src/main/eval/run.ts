@@ -5,7 +5,7 @@ import { FeatureService } from '../encoders/features';
 import type { Encoder } from '../encoders/types';
 import type { Store } from '../store/store';
 import { appVersion } from '../paths';
-import { evaluate, type EvalOptions, type SectionResult, type SkippedSection } from './evaluate';
+import { allowRestrictedModels, evaluate, type EvalOptions, type SectionResult, type SkippedSection } from './evaluate';
 import { writeEvalOutputs, type EvalReport } from './report';
 
 export interface RunOptions extends EvalOptions {
@@ -13,11 +13,11 @@ export interface RunOptions extends EvalOptions {
   intraOpThreads?: number;
 }
 
-export async function withEncoders<T>(fn: (get: (id: string) => Promise<Encoder>) => Promise<T>, intraOpThreads = 1): Promise<T> {
+export async function withEncoders<T>(fn: (get: (id: string) => Promise<Encoder>) => Promise<T>, intraOpThreads = 1, allowLicenceRestricted = true): Promise<T> {
   const cache = new Map<string, Promise<Encoder>>();
   const get = (id: string) => {
     let p = cache.get(id);
-    if (!p) cache.set(id, (p = loadEncoder(id, { intraOpThreads })));
+    if (!p) cache.set(id, (p = loadEncoder(id, { intraOpThreads, allowLicenceRestricted })));
     return p;
   };
   try {
@@ -39,5 +39,5 @@ export async function runEvaluation(
       ? writeEvalOutputs(opts.outDir, results, { approach: opts.approach, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null, hark: appVersion(), skipped })
       : null;
     return { results, skipped, report, features: features.stats };
-  }, opts.intraOpThreads);
+  }, opts.intraOpThreads, allowRestrictedModels(store));
 }

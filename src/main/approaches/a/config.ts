@@ -13,6 +13,7 @@ const GeometrySchema = z
     melStep: z.number().positive(),
     melSpan: z.number().positive(),
     melBins: z.number().int().min(1),
+    melAxis: z.object({ fminHz: z.number(), fmaxHz: z.number(), scale: z.enum(['kaldi', 'slaney', 'htk']) }).strict().optional(),
   })
   .strict();
 
@@ -22,8 +23,13 @@ const layerList = z
 
 export const AConfigSchema = z
   .object({
-    /** patch encoder id as in models/manifest.json ('fbank_patch': AST geometry, no learning; 'ast' once installed) */
-    encoder: z.string().trim().min(1, 'must name an encoder').default('fbank_patch'),
+    /**
+     * patch encoder id as in models/manifest.json. Default oww_speech with 'both' by measurement
+     * (bench/results/quality-variants.json: generator 82.1 official vs 34.8-58.8 for fbank_patch; real
+     * valve all variants 45-49, at chance). Projects that switch off licence-restricted models fall back
+     * to fbank_patch layer 0 (AST geometry, no learning); 'ast' once the user installs it.
+     */
+    encoder: z.string().trim().min(1, 'must name an encoder').default('oww_speech'),
     /** encoder layers whose anomaly maps are averaged; null = the encoder's default layers (fixed at fit) */
     layers: layerList.min(1, 'must list at least one layer').nullable().default(null),
     /** clip score = mean of the top q fraction of the mean anomaly map */
@@ -34,7 +40,7 @@ export const AConfigSchema = z
      * 'both': a bank per domain, each clip score z-normalised with leave-one-out statistics over that
      *   domain's support clips, final = min over domains (as B), for test sets that mix domains.
      */
-    supportDomain: z.enum(SUPPORT_DOMAINS).default('target'),
+    supportDomain: z.enum(SUPPORT_DOMAINS).default('both'),
     /** N support clips per domain (lowest clipIds first); null = every normal of the domain */
     supportClips: z.number().int().min(1).nullable().default(10),
     /** greedy k-center coreset per layer (and domain) down to this many keys; null = keep all */

@@ -67,6 +67,7 @@ const StateJson = z.object({
   grid: z.object({ freq: int.min(1), time: int.min(1) }),
   geometry: z.object({
     freq: int, time: int, timeStepS: z.number(), timeSpanS: z.number(), melStep: z.number(), melSpan: z.number(), melBins: int,
+    melAxis: z.object({ fminHz: z.number(), fmaxHz: z.number(), scale: z.enum(['kaldi', 'slaney', 'htk']) }).optional(),
   }),
   memories: z
     .array(

@@ -16,15 +16,45 @@ export interface SpectroMapOptions {
   showMap?: boolean;
 }
 
+const kaldiMel = (hz: number) => 1127 * Math.log(1 + hz / 700);
+const htkMel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
+const htkHz = (m: number) => 700 * (10 ** (m / 2595) - 1);
+// Slaney (librosa default): linear below 1 kHz, logarithmic above
+const slaneyMel = (hz: number) => (hz < 1000 ? (3 * hz) / 200 : 15 + Math.log(hz / 1000) / (Math.log(6.4) / 27));
+const slaneyHz = (m: number) => (m < 15 ? (200 * m) / 3 : 1000 * Math.exp((Math.log(6.4) / 27) * (m - 15)));
+const DISPLAY = { fmin: 20, fmax: 8000 };
+
+/** Display-bin position (0..bins) of a frequency on the AST fbank's kaldi mel axis. */
+function displayPos(hz: number, bins: number): number {
+  const lo = kaldiMel(DISPLAY.fmin);
+  const hi = kaldiMel(DISPLAY.fmax);
+  return ((kaldiMel(Math.min(DISPLAY.fmax, Math.max(DISPLAY.fmin, hz))) - lo) / (hi - lo)) * bins;
+}
+
+/** Display bins [b0, b1) covered by map row f, converting through Hz when the encoder has its own mel axis. */
+export function rowBins(g: ClipAnomaly['geometry'], f: number, bins: number): [number, number] {
+  const a = g.melAxis;
+  if (!a || a.scale === 'kaldi') {
+    const scale = bins / g.melBins;
+    return [Math.max(0, Math.floor(f * g.melStep * scale)), Math.min(bins, Math.ceil((f * g.melStep + g.melSpan) * scale))];
+  }
+  const toMel = a.scale === 'slaney' ? slaneyMel : htkMel;
+  const toHz = a.scale === 'slaney' ? slaneyHz : htkHz;
+  const lo = toMel(a.fminHz);
+  const hi = toMel(a.fmaxHz);
+  const edgeHz = (k: number) => toHz(lo + ((hi - lo) * k) / g.melBins);
+  const b0 = displayPos(edgeHz(f * g.melStep), bins);
+  const b1 = displayPos(edgeHz(f * g.melStep + g.melSpan), bins);
+  return [Math.max(0, Math.floor(b0)), Math.min(bins, Math.ceil(b1))];
+}
+
 /** The map painted on the spectrogram's own frames x bins raster: overlapping patches averaged. */
 export function rasteriseMap(anomaly: ClipAnomaly, values: Float32Array, frames: number, bins: number, frameShiftS: number): Float32Array {
   const g = anomaly.geometry;
   const sum = new Float32Array(frames * bins);
   const cnt = new Uint16Array(frames * bins);
-  const melScale = bins / g.melBins;
   for (let f = 0; f < g.freq; f++) {
-    const b0 = Math.max(0, Math.floor(f * g.melStep * melScale));
-    const b1 = Math.min(bins, Math.ceil((f * g.melStep + g.melSpan) * melScale));
+    const [b0, b1] = rowBins(g, f, bins);
     for (let t = 0; t < g.time; t++) {
       const v = values[f * g.time + t];
       const fr0 = Math.max(0, Math.round((t * g.timeStepS) / frameShiftS));
@@ -116,13 +146,11 @@ export class SpectroMapPlugin extends BasePlugin<BasePluginEvents, SpectroMapOpt
     if (!anomaly) return;
     const layer = this.options.layer ?? 'mean';
     const values = layer === 'mean' ? anomaly.values : (anomaly.perLayer[layer] ?? anomaly.values);
-    // colour scale over this clip's map, so the most anomalous patches always stand out
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of values) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    // colour scale from this map's 70th percentile to its maximum: the typical patches stay clear and
+    // only the most anomalous ones light up, however loud the clip is overall
+    const sorted = Float32Array.from(values).sort();
+    const lo = sorted[Math.floor(0.7 * (sorted.length - 1))] ?? 0;
+    const hi = sorted[sorted.length - 1] ?? 1;
     const raster = rasteriseMap(anomaly, values, s.frames, s.bins, s.frameShiftS);
     c.width = Math.max(1, s.frames);
     c.height = s.bins;
@@ -133,6 +161,7 @@ export class SpectroMapPlugin extends BasePlugin<BasePluginEvents, SpectroMapOpt
       for (let b = 0; b < s.bins; b++) {
         const v = raster[f * s.bins + b];
         if (Number.isNaN(v)) continue;
+        if (v <= lo) continue;
         const [r, g, bl, a] = heatRgba((v - lo) / span);
         const o = ((s.bins - 1 - b) * c.width + f) * 4;
         img.data[o] = r;

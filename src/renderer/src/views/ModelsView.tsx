@@ -50,6 +50,7 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
           </div>
         ))}
       </div>
+      {project && <SettingsCard />}
       {project && (
         <div className="card wide" data-testid="encoders">
           <h2>Encoders</h2>
@@ -99,5 +100,32 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
         </div>
       )}
     </section>
+  );
+}
+
+function SettingsCard() {
+  const settings = useCall('settings.get', {});
+  const [err, setErr] = useState<string | null>(null);
+  const save = (req: { allowRestrictedModels?: boolean; gate?: { auc: number; pauc: number } }) => {
+    setErr(null);
+    hark.call('settings.set', req).then(settings.reload, (e: unknown) => setErr(e instanceof Error ? e.message : String(e)));
+  };
+  const s = settings.data;
+  if (!s) return null;
+  return (
+    <div className="card wide" data-testid="settings">
+      <h2>Project settings</h2>
+      <label className="row">
+        <input type="checkbox" checked={s.allowRestrictedModels} onChange={(e) => save({ allowRestrictedModels: e.target.checked })} data-testid="allow-restricted" />
+        Use licence-restricted models (oww_speech: upstream weights are non-commercial). Off: approach A falls back to fbank_patch.
+      </label>
+      <div className="row spaced">
+        KPI gate: AUC ≥
+        <input type="number" min={0.5} max={1} step={0.01} defaultValue={s.gate.auc} onBlur={(e) => save({ gate: { ...s.gate, auc: Number(e.target.value) } })} style={{ width: 80 }} aria-label="gate AUC" />
+        pAUC ≥
+        <input type="number" min={0.5} max={1} step={0.01} defaultValue={s.gate.pauc} onBlur={(e) => save({ gate: { ...s.gate, pauc: Number(e.target.value) } })} style={{ width: 80 }} aria-label="gate pAUC" />
+      </div>
+      {err && <div className="banner error">{err}</div>}
+    </div>
   );
 }
