@@ -47,7 +47,9 @@ function fitSet(normals: ClipFeatures[]): FitSet {
   return { machineType: 'pump', section: '00', normals, noise: [] };
 }
 
-const cfg = (c: Partial<AConfig> = {}): AConfig => parseAConfig({ layers: LAYERS, ...c });
+/** The paper's setting (target-only support, training-free fbank patches); Hark's defaults are measured elsewhere. */
+const PAPER = { supportDomain: 'target', encoder: 'fbank_patch' } as const;
+const cfg = (c: Partial<AConfig> = {}): AConfig => parseAConfig({ ...PAPER, layers: LAYERS, ...c });
 
 function argmax(a: ArrayLike<number>): number {
   let b = 0;
@@ -58,7 +60,7 @@ function argmax(a: ArrayLike<number>): number {
 describe('approach A config', () => {
   it('fills defaults and names the bad field', () => {
     const d = parseAConfig({});
-    expect(d).toMatchObject({ encoder: 'fbank_patch', layers: null, q: 0.05, supportDomain: 'target', supportClips: 10, maxKeysPerLayer: null, mapLayers: [], geometry: null });
+    expect(d).toMatchObject({ encoder: 'oww_speech', layers: null, q: 0.05, supportDomain: 'both', supportClips: 10, maxKeysPerLayer: null, mapLayers: [], geometry: null });
     expect(approachA.defaults).toEqual(d);
     expect(() => parseAConfig({ q: 0 })).toThrow(/field 'q'/);
     expect(() => parseAConfig({ q: 1.5 })).toThrow(/field 'q'/);
@@ -73,17 +75,17 @@ describe('approach A config', () => {
 
   it('asks the encoder for its patch tokens (no layers = the encoder defaults)', () => {
     expect(approachA.featureRequest(cfg({ encoder: 'ast' }))).toEqual({ kind: 'patches', encoder: 'ast', layers: LAYERS });
-    expect(approachA.featureRequest(parseAConfig({}))).toEqual({ kind: 'patches', encoder: 'fbank_patch', layers: [] });
+    expect(approachA.featureRequest(parseAConfig(PAPER))).toEqual({ kind: 'patches', encoder: 'fbank_patch', layers: [] });
   });
 
   it('with layers null scores every layer the tokens carry, and checks mapLayers against them', async () => {
     const protos = prototypes(20);
     const r = createRng(21);
     const set = fitSet([clip('target_normal', tokens(protos, r))]);
-    const s = await approachA.fit(set, parseAConfig({}), noop);
+    const s = await approachA.fit(set, parseAConfig(PAPER), noop);
     expect(s.layers).toEqual(LAYERS);
     expect(s.memories[0].banks.map((b) => b.layer)).toEqual(LAYERS);
-    await expect(approachA.fit(set, parseAConfig({ mapLayers: [7] }), noop)).rejects.toThrow(/field 'mapLayers': layer\(s\) 7 not in layers \[0, 3\]/);
+    await expect(approachA.fit(set, parseAConfig({ ...PAPER, mapLayers: [7] }), noop)).rejects.toThrow(/field 'mapLayers': layer\(s\) 7 not in layers \[0, 3\]/);
   });
 
   it('reads only the support clips it needs (trainingSubset)', () => {
@@ -111,7 +113,7 @@ describe('approach A scoring', () => {
       layers: [0, 1], dim: 3, grid: { freq: 1, time: 2 },
       data: [Float32Array.of(1, 1, 0, 0, 0, 5), Float32Array.of(3, 0, 4, 0, 1, 0)],
     };
-    const config = parseAConfig({ layers: [0, 1], q: 0.5, mapLayers: [0, 1] });
+    const config = parseAConfig({ ...PAPER, layers: [0, 1], q: 0.5, mapLayers: [0, 1] });
     const state = await approachA.fit(fitSet([clip('target_normal', sup)]), config, noop);
     const [r] = await approachA.score(state, [clip('test', qry)]);
     // layer 0: (1,1,0) -> 1 - 1/sqrt2; (0,0,5) -> 1 - 0.  layer 1: (3,0,4)/5 -> 1 - 4/5; (0,1,0) -> 1 - 0
