@@ -10,7 +10,7 @@ import { formClips } from '../store/clips-repo';
 import type { Store } from '../store/store';
 import { throwIfCancelled } from '../jobs/manager';
 import { sectionMetrics, type SectionMetrics } from './section-metrics';
-import { gammaThreshold, quantileThreshold } from './threshold';
+import { gammaThreshold, noiseCalibratedThreshold, quantileThreshold } from './threshold';
 import { chooseByValidation } from './validate';
 
 export type ApproachChoice = 'A' | 'B' | 'C' | 'auto';
@@ -50,6 +50,8 @@ export interface SectionResult {
   runId: number;
   config: Record<string, unknown>;
   threshold: { value: number; method: string };
+  /** the alternative calibrated with site noise-only clips: noise alone never crosses it (reported, not used for decisions) */
+  noiseThreshold: { value: number; method: string; binding: 'normal' | 'noise' } | null;
   counts: { trainNormals: number; support: number; test: number };
   metrics: SectionMetrics | null;
   scores: ScoredClip[];
@@ -129,7 +131,7 @@ async function fitAndScore(
   noise: ClipRecord[],
   test: ClipRecord[],
   opts: EvalOptions,
-): Promise<{ state: unknown; config: unknown; results: ScoreResult[]; trainScores: number[] | null; thresholdSource: string; timings: SectionResult['timings']; supportCount: number }> {
+): Promise<{ state: unknown; config: unknown; results: ScoreResult[]; trainScores: number[] | null; noiseScores: number[]; thresholdSource: string; timings: SectionResult['timings']; supportCount: number }> {
   const overrides: Record<string, unknown> = { ...(opts.configs?.[approach.id] ?? {}) };
   if (opts.encoder) overrides.encoder = opts.encoder;
   if (approach.id === 'A' && overrides.encoder === undefined && !allowRestrictedModels(store)) {
@@ -177,7 +179,13 @@ async function fitAndScore(
     trainScores = (await approach.score(state, heldOut.map((c, i) => withF(c, i, hf, true)))).map((r) => r.score);
     thresholdSource = `${heldOut.length} held-out training normals`;
   }
-  return { state, config, results, trainScores, thresholdSource, timings: { featuresMs, fitMs, scoreMs }, supportCount: useNormals.length };
+  // site noise-only clips scored as if they were test clips: the noise-calibrated threshold's evidence
+  let noiseScores: number[] = [];
+  if (noise.length > 0) {
+    const nf = await features.forClips(noise, req, opts.progress, opts.signal);
+    noiseScores = (await approach.score(state, noise.map((c, i) => withF(c, i, nf, true)))).map((r) => r.score);
+  }
+  return { state, config, results, trainScores, noiseScores, thresholdSource, timings: { featuresMs, fitMs, scoreMs }, supportCount: useNormals.length };
 }
 
 export async function evaluateSection(store: Store, features: FeatureService, machineType: string, section: string, opts: EvalOptions): Promise<SectionResult> {
@@ -208,6 +216,16 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
   } else {
     const s = fs.results.map((r) => r.score).sort((a, b) => a - b);
     threshold = { value: s[Math.floor(0.5 * (s.length - 1))], method: 'median of test scores (no honest training scores available)' };
+  }
+
+  let noiseThreshold: SectionResult['noiseThreshold'] = null;
+  if (fs.noiseScores.length >= 3 && fs.trainScores && fs.trainScores.length >= 3) {
+    try {
+      const n = noiseCalibratedThreshold(fs.noiseScores, fs.trainScores);
+      noiseThreshold = { value: n.threshold, binding: n.binding, method: `max(gamma 0.9 of normals, 0.99 quantile of ${fs.noiseScores.length} noise-only clips + 2 %)` };
+    } catch {
+      noiseThreshold = null;
+    }
   }
 
   const scores: ScoredClip[] = test.map((c, i) => ({
@@ -241,6 +259,7 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
       runId,
       config: fs.config as Record<string, unknown>,
       threshold,
+      noiseThreshold,
       counts: { trainNormals: normals.length, support: fs.supportCount, test: test.length },
       metrics,
       scores,

@@ -63,7 +63,9 @@ export function reportHtml(rep: EvalReport, results: SectionResult[]): string {
       const ci = (x: { lower: number; upper: number } | null | undefined) => (x ? `<small>[${pct(x.lower)}, ${pct(x.upper)}]</small>` : '');
       return `<tr><td>${esc(r.machineType)}</td><td>${esc(r.section)}</td><td>${r.approach}</td>
 <td>${pct(m?.aucSource)} ${ci(m?.ci.aucSource)}</td><td>${pct(m?.aucTarget)} ${ci(m?.ci.aucTarget)}</td><td>${pct(m?.pauc)} ${ci(m?.ci.pauc)}</td>
-<td>${r.counts.support} / ${r.counts.test}</td><td>${r.threshold.value.toPrecision(4)}<br><small>${esc(r.threshold.method)}</small></td></tr>`;
+<td>${r.counts.support} / ${r.counts.test}</td><td>${r.threshold.value.toPrecision(4)}<br><small>${esc(r.threshold.method)}</small>${
+        r.noiseThreshold ? `<br>noise-calibrated ${r.noiseThreshold.value.toPrecision(4)}<br><small>${esc(r.noiseThreshold.method)}; ${r.noiseThreshold.binding === 'noise' ? 'noise binds: the detector separates site noise poorly' : 'normals bind'}</small>` : ''
+      }</td></tr>`;
     })
     .join('\n');
   const plots = results
