@@ -21,6 +21,8 @@ export interface DecodedAudio {
   /** one array per channel, samples in [-1, 1) for integer codecs (int / 2^(bits-1)) */
   channelData: Float32Array[];
   format: AudioFormat;
+  /** header faults the decoder read past (e.g. a wrong RIFF size); the samples are sound */
+  warnings?: string[];
 }
 
 export async function decodeFile(path: string): Promise<DecodedAudio> {

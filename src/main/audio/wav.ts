@@ -37,9 +37,10 @@ export function decodeWav(buf: Uint8Array, file: string): DecodedAudio {
   } catch (e) {
     throw new AudioDecodeError(file, `not a readable WAV file (${e instanceof Error ? e.message : String(e)})`);
   }
-  const fmt = wav.fmt as FmtChunk;
+  const fmt = wav.fmt as FmtChunk & { chunkSize: number };
   const data = wav.data as { chunkSize: number; samples: Uint8Array };
   const bigEndian = wav.container === 'RIFX';
+  if (fmt.chunkSize < 16) throw new AudioDecodeError(file, `fmt chunk is ${fmt.chunkSize} bytes; a WAV fmt chunk has at least 16`);
 
   const channels = fmt.numChannels;
   if (!Number.isInteger(channels) || channels < 1) throw new AudioDecodeError(file, `fmt chunk declares ${channels} channels`);
@@ -81,7 +82,8 @@ export function decodeWav(buf: Uint8Array, file: string): DecodedAudio {
     declared = v.getUint32(28, true) + v.getUint32(32, true) * 2 ** 32;
   }
   const present = data.samples.length;
-  if (declared === 0 || present === 0) throw new AudioDecodeError(file, 'no audio samples (the data chunk is empty)');
+  if (declared === 0) throw new AudioDecodeError(file, 'no audio samples (the data chunk is empty)');
+  if (present === 0) throw new AudioDecodeError(file, `truncated: the data chunk declares ${declared} bytes but none are present`);
   if (declared > present) {
     throw new AudioDecodeError(file, `truncated: the data chunk declares ${declared} bytes but only ${present} are present`);
   }
@@ -93,12 +95,18 @@ export function decodeWav(buf: Uint8Array, file: string): DecodedAudio {
 
   const channelData = convert(data.samples, frames, channels, bits, codec, !bigEndian);
   if (codec === 'float') assertFinite(file, channelData, fmt.sampleRate);
+  const warnings: string[] = [];
+  // a data chunk that checks out is trusted over a wrong RIFF size (writers that never patched it)
+  if (wav.container !== 'RF64' && wav.chunkSize !== buf.length - 8) {
+    warnings.push(`RIFF header says ${wav.chunkSize} bytes follow but the file holds ${buf.length - 8}; the data chunk is complete and was read as declared`);
+  }
   return {
     sampleRate: fmt.sampleRate,
     channels,
     frames,
     channelData,
     format: { container: 'wav', codec, bitsPerSample: bits, extensible },
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

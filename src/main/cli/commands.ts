@@ -14,6 +14,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'import', summary: 'import a data package (DCASE folder or CSV manifest) into a project', load: async () => (await import('./import')).importCommand },
   { name: 'form', summary: 'check a project against the data Form; export the customer request sheet', load: async () => (await import('./form')).formCommand },
   { name: 'eval', summary: 'evaluate an approach on a DCASE-layout root: submission files and reports', load: async () => (await import('./eval')).evalCommand },
+  { name: 'export', summary: 'export a fitted detector as one portable .hark-detector file', load: async () => (await import('./export')).exportCommand },
+  { name: 'score', summary: 'score audio files with a .hark-detector file, no project needed', load: async () => (await import('./score')).scoreCommand },
   { name: 'features', summary: 'compute the fbank or log-mel features of an audio file and write them as .npy', load: async () => (await import('./features')).featuresCommand },
   { name: 'serve', summary: 'serve the workbench to a browser on 127.0.0.1 with a per-start token', load: async () => (await import('./serve')).serveCommand },
 ];

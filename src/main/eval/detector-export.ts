@@ -19,6 +19,7 @@ import { appVersion } from '../paths';
 import type { RunRow } from '../store/results-repo';
 import type { Store } from '../store/store';
 import { ANALYSIS_RATE } from '../../shared/domain';
+import { allowRestrictedModels } from './evaluate';
 import { f32Bytes, writeContainer, type ContainerPart, type DetectorHeader, type HeaderDraft } from './portable/container';
 import { PortableDetector } from './portable/scorer';
 
@@ -98,7 +99,9 @@ export async function exportDetector(store: Store, sel: ExportSelection, out: st
 
   const approach = getApproach(det.approach);
   const config = approach.parseConfig(det.config) as Record<string, unknown>;
-  const problem = portabilityProblem(approach.id, config);
+  // score() reads the config inside the state, so that one is checked as well
+  const inState = det.stateJson.config;
+  const problem = portabilityProblem(approach.id, config) ?? (inState && typeof inState === 'object' ? portabilityProblem(approach.id, inState as Record<string, unknown>) : null);
   if (problem) throw new HarkError('bad_input', `detector ${detectorId}: ${problem}`);
   // the stored state must load with this Hark before it is handed to a fleet
   approach.deserialise({ json: det.stateJson, blobs: det.blobs });
@@ -107,7 +110,8 @@ export async function exportDetector(store: Store, sel: ExportSelection, out: st
   const registry = await loadModelRegistry({ modelsDir: opts.modelsDir, userManifests: opts.userManifests });
   const resolved = registry.resolve(request.encoder);
   if (!resolved.installed) throw new HarkError('bad_input', `encoder '${request.encoder}' is not installed (${resolved.entry.install?.command ?? 'see models/README.md'})`);
-  const enc = await loadEncoder(request.encoder, { registry });
+  // a project that switched off licence-restricted models must not hand one out either
+  const enc = await loadEncoder(request.encoder, { registry, allowLicenceRestricted: allowRestrictedModels(store) });
   const fingerprint = enc.fingerprint;
   await enc.dispose();
   // the project's features name the encoder they came from: a model replaced since the fit would pair the bank with other features

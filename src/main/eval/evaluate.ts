@@ -182,8 +182,14 @@ async function fitAndScore(
   // site noise-only clips scored as if they were test clips: the noise-calibrated threshold's evidence
   let noiseScores: number[] = [];
   if (noise.length > 0) {
-    const nf = await features.forClips(noise, req, opts.progress, opts.signal);
-    noiseScores = (await approach.score(state, noise.map((c, i) => withF(c, i, nf, true)))).map((r) => r.score);
+    try {
+      const nf = await features.forClips(noise, req, opts.progress, opts.signal);
+      noiseScores = (await approach.score(state, noise.map((c, i) => withF(c, i, nf, true)))).map((r) => r.score);
+    } catch (e) {
+      // the noise threshold is an extra report; a failure here must not fail the evaluation
+      if (opts.signal?.aborted) throw e;
+      noiseScores = [];
+    }
   }
   return { state, config, results, trainScores, noiseScores, thresholdSource, timings: { featuresMs, fitMs, scoreMs }, supportCount: useNormals.length };
 }

@@ -41,15 +41,38 @@ export async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Shorter audio gives no whole feature frame (log-mel needs 513 samples) and is no machine sound to judge. */
+export const MIN_CLIP_S = 0.1;
+
+/** A clear reason when a listed path is no readable regular file; checked before anything opens it (a FIFO would block). */
+async function checkReadable(file: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new HarkError('bad_input', `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(e)})`}`);
+  }
+  if (!st.isFile()) throw new HarkError('bad_input', `${file}: not a regular file (${st.isDirectory() ? 'a folder' : 'a special file'} named like audio)`);
+  try {
+    await fs.promises.access(file, fs.constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new HarkError('bad_input', `${file}: cannot read the file (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(e))})`);
+  }
+}
+
 function clipName(file: string, offsetS: number, many: boolean): string {
   const base = path.basename(file);
   return many ? `${base}@${offsetS.toFixed(offsetS % 1 === 0 ? 0 : 2)}s` : base;
 }
 
-async function prepare(entry: ImportEntry, sha256: string, opts: ImportOptions): Promise<{ file: NewFile; clips: NewClip[] }> {
+async function prepare(entry: ImportEntry, sha256: string, opts: ImportOptions): Promise<{ file: NewFile; clips: NewClip[]; warnings: string[] }> {
   const decoded = await decodeFile(entry.path);
   const std = standardise(decoded, { clipS: opts.clipS, hopS: opts.hopS });
   if (std.clips.length === 0) throw new HarkError('bad_input', `${entry.path}: no audio after standardisation (too short?)`);
+  const shortest = Math.min(...std.clips.map((c) => c.samples.length)) / 16_000;
+  if (shortest < MIN_CLIP_S) throw new HarkError('bad_input', `${entry.path}: too short: ${shortest.toFixed(3)} s of audio; a clip needs at least ${MIN_CLIP_S} s`);
   const many = std.clips.length > 1;
   const fmt = decoded.format;
   const file: NewFile = {
@@ -76,7 +99,7 @@ async function prepare(entry: ImportEntry, sha256: string, opts: ImportOptions):
     stats: { ...c.stats },
     conversions: { ...std.conversions },
   }));
-  return { file, clips };
+  return { file, clips, warnings: decoded.warnings ?? [] };
 }
 
 export async function importListing(store: Store, listing: ImportListing, opts: ImportOptions = {}): Promise<ImportSummary> {
@@ -108,12 +131,15 @@ export async function importListing(store: Store, listing: ImportListing, opts: 
       }
       const entry = listing.entries[i];
       try {
+        await checkReadable(entry.path);
         const sha = await sha256File(entry.path);
         const known = store.clips.fileByPath(entry.path);
         if (known && known.sha256 === sha) {
           summary.unchanged++;
         } else {
-          batch.push(await prepare(entry, sha, opts));
+          const item = await prepare(entry, sha, opts);
+          for (const w of item.warnings) problems.push({ path: entry.path, level: 'warning', message: `${entry.path}: ${w}` });
+          batch.push(item);
           if (batch.length >= batchSize) flush();
         }
       } catch (e) {

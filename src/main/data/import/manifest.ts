@@ -43,6 +43,9 @@ function implied(role: Role): { split: Split; domain?: Domain; label?: Label } {
 }
 
 function decodeUtf8(buf: Buffer, file: string): string {
+  if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+    throw new HarkError('bad_input', `${file}: saved as UTF-16 ("Unicode text"); save the manifest as UTF-8 CSV`, 'manifest');
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
@@ -69,7 +72,11 @@ export function listManifest(manifestFile: string): ImportListing {
   if (rows.length === 0) throw new HarkError('bad_input', `${file}: the manifest has no rows (a header line and one row per audio file are needed)`, 'manifest');
   const columns = Object.keys(rows[0]);
   const missing = REQUIRED.filter((c) => !columns.includes(c));
-  if (missing.length) throw new HarkError('bad_input', `${file}: missing column(s) ${missing.join(', ')}; required: ${REQUIRED.join(', ')}`, 'manifest');
+  if (missing.length) {
+    const sep = columns.length === 1 ? [';', '\t'].find((d) => columns[0].includes(d)) : undefined;
+    const hint = sep ? `; the header looks separated by '${sep === '\t' ? 'tab' : sep}': save it with commas` : '';
+    throw new HarkError('bad_input', `${file}: missing column(s) ${missing.join(', ')}; required: ${REQUIRED.join(', ')}${hint}`, 'manifest');
+  }
   const attrColumns = columns.filter((c) => !(CORE as readonly string[]).includes(c));
 
   const entries: ImportEntry[] = [];

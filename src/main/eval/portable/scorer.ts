@@ -5,10 +5,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ANALYSIS_RATE } from '../../../shared/domain';
-import type { ClipFeatures, FeatureRequest, ScoreResult } from '../../approaches/types';
+import type { ClipFeatures, FeatureRequest, GridGeometry, ScoreResult } from '../../approaches/types';
 import { getApproach, type AnyApproach } from '../../approaches/registry';
 import { decodeFile, toMono } from '../../audio/decode';
 import { resample, sliceClips } from '../../audio/standardise';
+import { MIN_CLIP_S } from '../../data/import/importer';
 import { loadEncoder, loadModelRegistry } from '../../encoders';
 import { MANIFEST_FORMAT } from '../../encoders/manifest';
 import type { Encoder } from '../../encoders/types';
@@ -46,6 +47,9 @@ export interface OpenOptions {
   modelsDir?: string;
 }
 
+/** clips of one recording encoded and scored together; their anomaly maps are dropped after each batch */
+const SCORE_BATCH = 8;
+
 /** The clip name import gives a slice: 'file.wav@10s', 'file.wav@12.50s'. */
 export function sliceName(name: string, offsetS: number, many: boolean): string {
   return many ? `${name}@${offsetS.toFixed(offsetS % 1 === 0 ? 0 : 2)}s` : name;
@@ -58,6 +62,13 @@ function sameRequest(a: FeatureRequest, b: FeatureRequest): boolean {
 }
 
 const describeRequest = (r: FeatureRequest) => JSON.stringify(r);
+
+/** The encoder's grid geometry with its mel axis, as FeatureService hands it to approaches. */
+function geometryOf(enc: Encoder): GridGeometry | undefined {
+  if (!enc.geometry) return undefined;
+  const m = enc.melAxis;
+  return m ? { ...enc.geometry, melAxis: { fminHz: m.fminHz, fmaxHz: m.fmaxHz, scale: m.scale } } : enc.geometry;
+}
 
 /** A file name the detector may embed: a bare name, so extraction never leaves the temporary folder. */
 function isBareName(p: string): boolean {
@@ -171,7 +182,7 @@ export class PortableDetector {
     const req = this.request;
     if (req.kind === 'embedding') return { embedding: await enc.embed(wave, req.layer ?? enc.defaultEmbeddingLayer) };
     const p = await enc.encodePatches(wave, req.layers.length ? req.layers : enc.defaultLayers);
-    return { patches: { ...p, geometry: p.geometry ?? enc.geometry } };
+    return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
   }
 
   /** Scores 16 kHz mono clips (each at most one slice long) as one batch. */
@@ -193,9 +204,16 @@ export class PortableDetector {
     const wave = decoded.sampleRate === s.sampleRate ? mono : resample(mono, decoded.sampleRate, s.sampleRate);
     const slices = sliceClips(wave, s.sampleRate, { clipS: s.clipS, hopS: s.hopS, minTailS: s.minTailS, maxSingleClipS: s.maxSingleClipS });
     if (slices.length === 0) throw new Error(`${file}: no audio after standardisation (empty recording)`);
+    const shortest = Math.min(...slices.map((sl) => sl.samples.length)) / s.sampleRate;
+    // the same floor import applies: shorter audio gives no whole feature frame
+    if (shortest < MIN_CLIP_S) throw new Error(`${file}: too short: ${shortest.toFixed(3)} s of audio; a clip needs at least ${MIN_CLIP_S} s`);
     const many = slices.length > 1;
     const named = slices.map((sl) => ({ name: sliceName(name, sl.offsetS, many), wave: sl.samples, offsetS: sl.offsetS }));
-    const results = await this.scoreClips(named);
+    // batches bound the features held at once (an hour of audio is 360 clips); exported approaches score clips independently
+    const results: ScoreResult[] = [];
+    for (let i = 0; i < named.length; i += SCORE_BATCH) {
+      for (const r of await this.scoreClips(named.slice(i, i + SCORE_BATCH))) results.push({ score: r.score, ...(r.parts ? { parts: r.parts } : {}) });
+    }
     const t = this.header.threshold.value;
     const out: SliceScore[] = named.map((sl, i) => ({
       name: sl.name,
