@@ -83,7 +83,9 @@ export class JobManager {
     const done = (async () => {
       try {
         const result = await fn(ctx);
-        info.state = 'done';
+        // a task that stops early on cancel returns what it finished (an import's batches): keep it, say cancelled
+        info.state = abort.signal.aborted ? 'cancelled' : 'done';
+        if (abort.signal.aborted) info.error = 'cancelled';
         info.result = result;
         return result;
       } catch (e) {

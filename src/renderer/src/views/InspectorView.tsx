@@ -54,6 +54,7 @@ export function InspectorView({ project, clipId }: { project: ProjectInfo | null
 
   useEffect(() => {
     if (!data || !holder.current) return;
+    holder.current.removeAttribute('data-ready');
     const p = SpectroMapPlugin.create({ spectrogram: data.spectrogram, anomaly: data.anomaly, opacity, colormap, layer, showMap, height: 256 });
     const w = WaveSurfer.create({
       container: holder.current,
