@@ -76,6 +76,9 @@ export const FORM_ITEMS: readonly FormItem[] = [
 
 export const MIN_VERIFICATION = { normal: 20, anomaly: 5 } as const;
 
+/** Source normals approach C needs for meta-learning (its eligibility rule and the routing rule share it). */
+export const C_MIN_SOURCE_NORMALS = 50;
+
 export const METADATA_MINIMUM = ['section_id', 'mic_position_id'] as const;
 export const METADATA_RECOMMENDED = ['section_id', 'mic_position_id', 'speed_level', 'load_level', 'noise_id'] as const;
 export type MetadataKey = (typeof METADATA_RECOMMENDED)[number];
@@ -355,14 +358,14 @@ export function route(targetNormals: number, sourceNormals: number, meta: Map<Me
     return r !== undefined && r.cardinality >= 2 && r.blankShare <= 0.2;
   });
   const metaOk = useful.length >= 2 && useful.some((k) => k !== 'section_id');
-  if (metaOk && sourceNormals >= 200) {
+  if (metaOk && sourceNormals >= C_MIN_SOURCE_NORMALS) {
     approaches.push('C');
     reasons.push(`metadata with useful cardinality (${useful.join(', ')}) and ${sourceNormals} source normals: C as the advanced option`);
   } else if (!metaOk) {
     const weak = (['speed_level', 'mic_position_id', 'noise_id', 'section_id'] as MetadataKey[]).filter((k) => !useful.includes(k));
     reasons.push(`C not eligible: metadata lacks two or more values with few blanks for ${weak.join(', ')}`);
   } else {
-    reasons.push(`C not eligible: ${sourceNormals} source normals, at least 200 wanted for meta-learning`);
+    reasons.push(`C not eligible: ${sourceNormals} source normals, at least ${C_MIN_SOURCE_NORMALS} wanted for meta-learning`);
   }
   const validateWithLabels = labeledNormal > 0 && labeledAnomaly > 0;
   if (validateWithLabels) reasons.push(`${labeledNormal} normal and ${labeledAnomaly} anomalous labeled clips: choose among the eligible approaches by validation`);

@@ -6,7 +6,7 @@ import type { ClipFeatures, FitSet, Progress, ScoreResult, SerialisedState } fro
 import { parseCConfig, TRAINING_FIELDS, configuredTasks, type CConfig, type ScoreMode, type SourcePrototypes, type TargetPrototypes } from './config';
 import { buildTaskIndex } from './episodes';
 import { embedRows, initMlp, mlpSizes, checkWeights, type MlpWeights } from './net';
-import { classKey, joinPrototypes, kindPrototypes, kindStats, looNearest, scoreRows, selectKind, type DomainStats, type KindStats, type PrototypeKind, type PrototypeRows, type PrototypeSet } from './prototypes';
+import { classKey, joinPrototypes, kindPrototypes, kindStats, leaveOneOutScores, looNearest, scoreRows, selectKind, type DomainStats, type KindStats, type OwnedRows, type PrototypeKind, type PrototypeRows, type PrototypeSet } from './prototypes';
 import { analyseTasks, readTaskLabels, type TaskAnalysis } from './tasks';
 import { metaTrain, type LossPoint, type TrainCheckpoint } from './train';
 
@@ -26,6 +26,8 @@ export interface CState {
   stats: DomainStats;
   /** source normals held out of meta-training; the source statistics come from these */
   calibrationClipIds: number[];
+  /** embedded normals the network did not train on (calibration clips; target support when trainOnTarget is off): honest training scores */
+  honest: OwnedRows;
   /** the tasks the network learned from (eligible ones), in config order */
   usedTasks: string[];
   analysis: TaskAnalysis;
@@ -186,6 +188,34 @@ function gatherRows(x: Float32Array, dim: number, rows: number[]): Float32Array 
   return out;
 }
 
+/** Rows of a PrototypeRows picked as OwnedRows of one kind. */
+function owned(rows: PrototypeRows, pick: number[], kind: PrototypeKind, dim: number): OwnedRows {
+  return { emb: gatherRows(rows.emb, dim, pick), kind: pick.map(() => kind), keys: pick.map((i) => rows.keys[i]), names: pick.map((i) => rows.names[i]) };
+}
+
+function selectOwned(rows: OwnedRows, kind: PrototypeKind, dim: number): OwnedRows {
+  const pick = rows.kind.flatMap((k, i) => (k === kind ? [i] : []));
+  return { emb: gatherRows(rows.emb, dim, pick), kind: pick.map(() => kind), keys: pick.map((i) => rows.keys[i]), names: pick.map((i) => rows.names[i]) };
+}
+
+function joinOwned(a: OwnedRows, b: OwnedRows): OwnedRows {
+  const emb = new Float32Array(a.emb.length + b.emb.length);
+  emb.set(a.emb);
+  emb.set(b.emb, a.emb.length);
+  return { emb, kind: [...a.kind, ...b.kind], keys: [...a.keys, ...b.keys], names: [...a.names, ...b.names] };
+}
+
+/**
+ * Leave-one-out scores of the normals the network did not train on, for decision thresholds;
+ * null with fewer than 3 (the caller then scores held-out clips itself).
+ */
+export function trainingScoresC(state: CState): number[] | null {
+  if (state.honest.kind.length < 3) return null;
+  const r = leaveOneOutScores(state.honest, state.prototypes, state.config, state.config.score, state.config.temperature, state.stats);
+  const v = r.map((x) => x.score).filter((x) => Number.isFinite(x));
+  return v.length >= 3 ? v : null;
+}
+
 /** One kind's prototypes and its leave-one-out distance statistics. */
 function kindPart(rows: PrototypeRows, dim: number, kind: PrototypeKind, mode: CConfig['targetPrototypes'] | CConfig['sourcePrototypes'], statRows?: number[]): { prototypes: PrototypeSet; stats?: KindStats } {
   const prototypes = kindPrototypes(rows, dim, kind, mode);
@@ -196,7 +226,7 @@ function kindPart(rows: PrototypeRows, dim: number, kind: PrototypeKind, mode: C
 
 function checkStats(p: PrototypeSet, stats: DomainStats, at: string): void {
   for (const k of new Set(p.kind)) {
-    if (!stats[k]) throw new Error(`${at}: score 'min-z' needs at least 2 ${k} normals with a leave-one-out distance (${k}Prototypes '${k === 'target' ? 'clips' : 'classes'}' needs 2 clips, 'classes' a class of 2)`);
+    if (!stats[k]) throw new Error(`${at}: score 'min-z' needs leave-one-out statistics of the ${k} normals (at least 2 ${k} normal clips); give more clips or choose score 'nearest'`);
   }
 }
 
@@ -220,12 +250,12 @@ export async function fitC(set: FitSet, config: CConfig, progress: Progress, sig
   const targetRows = pool.clips.flatMap((c, i) => (c.role === 'target_normal' ? [i] : []));
   const sourceClips = sourceRows.map((r) => pool.clips[r]);
   const tasks = configuredTasks(config);
-  // the tasks are judged on the clips C learns from: the source normals (target normals only adapt)
+  // eligibility is judged on the source normals (the Form rule); target conditions join training as classes when they have enough clips
   const analysis = analyseTasks(sourceClips, { tasks, minClipsPerClass: config.minClipsPerClass, maxBlankShare: config.maxBlankShare, minSourceNormals: config.minSourceNormals });
   if (!analysis.eligible) throw new Error(`${at}: ${analysis.verdict}. ${analysis.tasks.map((t) => t.explanation).join('; ')}`);
   if (targetRows.length === 0) throw new Error(`${at}: no target normal clips (role target_normal) to adapt to; C needs 3 to 10 from the site`);
   const warnings: string[] = [];
-  if (targetRows.length < 3 || targetRows.length > 10) warnings.push(`${targetRows.length} target normal clips; C is designed for a support of 3 to 10`);
+  if (targetRows.length < 3 || targetRows.length > 10) warnings.push(`${targetRows.length} target normal clip${targetRows.length === 1 ? '' : 's'}; C is designed for a support of 3 to 10`);
   if (pool.cleanMachine > 0) warnings.push(`${pool.cleanMachine} clean-machine clip(s) not used`);
   if (pool.augmented > 0) warnings.push(`${pool.augmented} augmented copy(ies) not used (they would put a clip's twin into the query set)`);
 
@@ -267,8 +297,11 @@ export async function fitC(set: FitSet, config: CConfig, progress: Progress, sig
   progress({ stage: 'adapt', done: 0, total: 1 });
   const e = config.embedDim;
   const emb = embedRows(trained.weights, xAll, pool.clips.length);
-  const t = kindPart(prototypeRows(targetRows.map((r) => pool.clips[r]), gatherRows(emb, e, targetRows), e, usedTasks), e, 'target', config.targetPrototypes);
-  const src = kindPart(prototypeRows(sourceClips, gatherRows(emb, e, sourceRows), e, usedTasks), e, 'source', config.sourcePrototypes, calib.length ? calib : undefined);
+  const targetPR = prototypeRows(targetRows.map((r) => pool.clips[r]), gatherRows(emb, e, targetRows), e, usedTasks);
+  const sourcePR = prototypeRows(sourceClips, gatherRows(emb, e, sourceRows), e, usedTasks);
+  const t = kindPart(targetPR, e, 'target', config.targetPrototypes);
+  const src = kindPart(sourcePR, e, 'source', config.sourcePrototypes, calib.length ? calib : undefined);
+  const honest = joinOwned(owned(sourcePR, calib, 'source', e), owned(targetPR, config.trainOnTarget ? [] : targetRows.map((_, i) => i), 'target', e));
   const prototypes = joinPrototypes(t.prototypes, src.prototypes);
   if (prototypes.kind.length === 0) throw new Error(`${at}: no normal prototype`);
   const stats: DomainStats = { ...(t.stats && { target: t.stats }), ...(src.stats && { source: src.stats }) };
@@ -284,6 +317,7 @@ export async function fitC(set: FitSet, config: CConfig, progress: Progress, sig
     prototypes,
     stats,
     calibrationClipIds: calib.map((i) => sourceClips[i].clipId),
+    honest,
     usedTasks,
     analysis,
     training: { episodes: trained.episodes, resumedFrom: trained.resumedFrom, seconds: trained.seconds, curve: trained.curve, clips: trainRows.length },
@@ -326,12 +360,16 @@ export function adaptC(state: CState, support: ClipFeatures[], options: AdaptOpt
   };
   const at = 'approach C adapt';
   const rows = (clips: ClipFeatures[], what: string): PrototypeRows => prototypeRows(clips, embedClips(state, clips, `${at} (${what})`), e, state.usedTasks);
-  const t = support.length ? kindPart(rows(support, 'support'), e, 'target', config.targetPrototypes) : { prototypes: kindPrototypes({ emb: new Float32Array(0), keys: [], names: [] }, e, 'target', 'none') };
+  const targetPR = rows(support, 'support');
+  const t = support.length ? kindPart(targetPR, e, 'target', config.targetPrototypes) : { prototypes: kindPrototypes(targetPR, e, 'target', 'none') };
+  let honestSource: OwnedRows = selectOwned(state.honest, 'source', e);
   let src: { prototypes: PrototypeSet; stats?: KindStats };
   if (options.source) {
     const calib = new Set(state.calibrationClipIds);
     const statRows = options.source.flatMap((c, i) => (calib.has(c.clipId) ? [i] : []));
-    src = kindPart(rows(options.source, 'source'), e, 'source', config.sourcePrototypes, statRows.length >= 2 ? statRows : undefined);
+    const sourcePR = rows(options.source, 'source');
+    src = kindPart(sourcePR, e, 'source', config.sourcePrototypes, statRows.length >= 2 ? statRows : undefined);
+    honestSource = owned(sourcePR, statRows, 'source', e);
   } else {
     if (config.sourcePrototypes !== state.config.sourcePrototypes) {
       throw new Error(`${at}: options.source (the source normal clips) is needed to change sourcePrototypes from '${state.config.sourcePrototypes}' to '${config.sourcePrototypes}'`);
@@ -343,7 +381,8 @@ export function adaptC(state: CState, support: ClipFeatures[], options: AdaptOpt
   const stats: DomainStats = { ...(t.stats && { target: t.stats }), ...(src.stats && { source: src.stats }) };
   if (config.score === 'min-z') checkStats(prototypes, stats, at);
   const counts = { ...state.counts, targetNormals: support.length, ...(options.source ? { sourceNormals: options.source.length } : {}) };
-  return { ...state, config, prototypes, stats, counts };
+  const honest = joinOwned(honestSource, owned(targetPR, config.trainOnTarget ? [] : support.map((_, i) => i), 'target', e));
+  return { ...state, config, prototypes, stats, counts, honest };
 }
 
 export async function scoreC(state: CState, clips: ClipFeatures[], progress?: Progress): Promise<ScoreResult[]> {
@@ -374,12 +413,13 @@ export function serialiseC(s: CState): SerialisedState {
       prototypes: { count: s.prototypes.kind.length, kind: s.prototypes.kind, label: s.prototypes.label, size: s.prototypes.size },
       stats: s.stats,
       calibrationClipIds: s.calibrationClipIds,
+      honest: { kind: s.honest.kind, keys: s.honest.keys, names: s.honest.names },
       analysis: s.analysis,
       training: s.training,
       counts: s.counts,
       warnings: s.warnings,
     },
-    blobs: { ...weightBlobs(s.weights), mean: s.mean, std: s.std, prototypes: s.prototypes.data },
+    blobs: { ...weightBlobs(s.weights), mean: s.mean, std: s.std, prototypes: s.prototypes.data, honest: s.honest.emb },
   };
 }
 
@@ -394,6 +434,15 @@ function readStats(v: unknown, at: string): DomainStats {
     out[k] = { mean: o.mean, std: o.std, n: o.n };
   }
   return out;
+}
+
+function readHonest(v: unknown, emb: Float32Array | undefined, dim: number, at: string): OwnedRows {
+  const h = v as { kind?: unknown; keys?: unknown; names?: unknown } | undefined;
+  if (!h || !Array.isArray(h.kind) || !Array.isArray(h.keys) || !Array.isArray(h.names)) throw new Error(`${at}: json.honest must hold kind, keys and names lists`);
+  const n = h.kind.length;
+  if (h.keys.length !== n || h.names.length !== n || !h.kind.every((k) => k === 'target' || k === 'source')) throw new Error(`${at}: json.honest lists must have one 'target' / 'source' kind, key and name per row`);
+  if (!(emb instanceof Float32Array) || emb.length !== n * dim) throw new Error(`${at}: blob 'honest' must be a Float32Array of ${n} x ${dim}`);
+  return { emb: emb.slice(), kind: h.kind as PrototypeKind[], keys: h.keys.map(String), names: h.names.map(String) };
 }
 
 export function deserialiseC(s: SerialisedState): CState {
@@ -429,6 +478,7 @@ export function deserialiseC(s: SerialisedState): CState {
     prototypes: { dim: e, data: pd.slice(), kind: p.kind as ('target' | 'source')[], label: p.label.map(String), size: p.size.map(Number) },
     stats: readStats(j.stats, at),
     calibrationClipIds: Array.isArray(j.calibrationClipIds) ? (j.calibrationClipIds as unknown[]).map(Number) : [],
+    honest: readHonest(j.honest, s.blobs.honest, e, at),
     usedTasks: (j.usedTasks as unknown[]).map(String),
     analysis: j.analysis as TaskAnalysis,
     training: j.training as CState['training'],

@@ -186,6 +186,39 @@ export interface PrototypeScore {
 
 const MIN_STD = 1e-9;
 
+/** A clip's scores from its squared distances to every prototype; Infinity entries (left-out prototypes) do not count. */
+function scoreDistances(d2: Float64Array, o: number, protos: PrototypeSet, mode: ScoreMode, temperature: number, z: (d: number, k: PrototypeKind) => number): PrototypeScore {
+  const m = protos.kind.length;
+  let minAll = Infinity, minT = Infinity, minS = Infinity, present = 0;
+  for (let j = 0; j < m; j++) {
+    const d = d2[o + j];
+    if (d === Infinity) continue;
+    present++;
+    if (d < minAll) minAll = d;
+    if (protos.kind[j] === 'target') {
+      if (d < minT) minT = d;
+    } else if (d < minS) minS = d;
+  }
+  // log-sum-exp shifted by the largest term (-minAll / T) so nothing underflows
+  let s = 0;
+  for (let j = 0; j < m; j++) if (d2[o + j] !== Infinity) s += Math.exp(-(d2[o + j] - minAll) / temperature);
+  const lse = minAll / temperature - Math.log(s) + Math.log(present);
+  const nearest = Math.sqrt(minAll);
+  const dTarget = minT === Infinity ? NaN : Math.sqrt(minT);
+  const dSource = minS === Infinity ? NaN : Math.sqrt(minS);
+  const zs = [z(dTarget, 'target'), z(dSource, 'source')].filter((v) => !Number.isNaN(v));
+  const minZ = zs.length ? Math.min(...zs) : NaN;
+  return { score: mode === 'nearest' ? nearest : mode === 'lse' ? lse : minZ, nearest, lse, dTarget, dSource, minZ };
+}
+
+function zFunction(protos: PrototypeSet, mode: ScoreMode, stats: DomainStats): (d: number, k: PrototypeKind) => number {
+  const kinds = new Set(protos.kind);
+  if (mode === 'min-z') {
+    for (const k of kinds) if (!stats[k]) throw new Error(`scoreRows: score 'min-z' needs the ${k} distance statistics (at least 2 ${k} normals)`);
+  }
+  return (d, k) => (kinds.has(k) && stats[k] ? (d - stats[k].mean) / Math.max(stats[k].std, MIN_STD) : NaN);
+}
+
 /**
  * Scores embedded clips against the prototypes: 'nearest' = distance to the nearest normal
  * prototype, 'lse' = -logsumexp_j(-d_j^2 / T) + log M (a mixture density of the normal data),
@@ -196,38 +229,66 @@ export function scoreRows(emb: Float32Array, rows: number, protos: PrototypeSet,
   const m = protos.kind.length;
   if (emb.length !== rows * dim) throw new Error(`scoreRows: embeddings have length ${emb.length}, expected ${rows} x ${dim}`);
   if (!(temperature > 0)) throw new Error(`scoreRows: temperature must be > 0, got ${temperature}`);
-  const kinds = new Set(protos.kind);
-  if (mode === 'min-z') {
-    for (const k of kinds) if (!stats[k]) throw new Error(`scoreRows: score 'min-z' needs the ${k} distance statistics (at least 2 ${k} normals)`);
-  }
-  const z = (d: number, k: PrototypeKind): number => (kinds.has(k) && stats[k] ? (d - stats[k].mean) / Math.max(stats[k].std, MIN_STD) : NaN);
+  const z = zFunction(protos, mode, stats);
   const block = Math.max(1, Math.min(rows, Math.floor((1 << 20) / Math.max(1, m))));
   const tile = new Float64Array(block * m);
-  const logM = Math.log(m);
   const out: PrototypeScore[] = [];
   for (let r0 = 0; r0 < rows; r0 += block) {
     const r1 = Math.min(rows, r0 + block);
     sqDistTile(emb, r0, r1, protos.data, 0, m, dim, tile);
-    for (let i = 0; i < r1 - r0; i++) {
-      let minAll = Infinity, minT = Infinity, minS = Infinity;
-      for (let j = 0; j < m; j++) {
-        const d2 = tile[i * m + j];
-        if (d2 < minAll) minAll = d2;
-        if (protos.kind[j] === 'target') {
-          if (d2 < minT) minT = d2;
-        } else if (d2 < minS) minS = d2;
-      }
-      // log-sum-exp shifted by the largest term (-minAll / T) so nothing underflows
-      let s = 0;
-      for (let j = 0; j < m; j++) s += Math.exp(-(tile[i * m + j] - minAll) / temperature);
-      const lse = minAll / temperature - Math.log(s) + logM;
-      const nearest = Math.sqrt(minAll);
-      const dTarget = minT === Infinity ? NaN : Math.sqrt(minT);
-      const dSource = minS === Infinity ? NaN : Math.sqrt(minS);
-      const zs = [z(dTarget, 'target'), z(dSource, 'source')].filter((v) => !Number.isNaN(v));
-      const minZ = zs.length ? Math.min(...zs) : NaN;
-      out.push({ score: mode === 'nearest' ? nearest : mode === 'lse' ? lse : minZ, nearest, lse, dTarget, dSource, minZ });
+    for (let i = 0; i < r1 - r0; i++) out.push(scoreDistances(tile, i * m, protos, mode, temperature, z));
+  }
+  return out;
+}
+
+/** Embedded normal rows that helped build the prototypes, with what is needed to find their own prototype. */
+export interface OwnedRows {
+  /** rows x dim */
+  emb: Float32Array;
+  kind: PrototypeKind[];
+  /** metadata class key and clip name of each row */
+  keys: string[];
+  names: string[];
+}
+
+/**
+ * Index of the prototype each row helped build, found by label as kindPrototypes names them
+ * ('clips': the clip name, 'classes': the class key, 'mean': the one prototype of the kind); -1 when none.
+ */
+export function ownPrototypeIndex(rows: OwnedRows, protos: PrototypeSet, modes: { targetPrototypes: TargetPrototypes; sourcePrototypes: SourcePrototypes }): Int32Array {
+  const byLabel = new Map<string, number>();
+  protos.kind.forEach((k, j) => byLabel.set(`${k}\u0000${protos.label[j]}`, j));
+  const firstOf = (k: PrototypeKind) => protos.kind.indexOf(k);
+  return Int32Array.from(rows.kind, (k, i) => {
+    const mode = k === 'target' ? modes.targetPrototypes : modes.sourcePrototypes;
+    if (mode === 'none') return -1;
+    if (mode === 'mean') return firstOf(k);
+    return byLabel.get(`${k}\u0000${mode === 'clips' ? rows.names[i] : rows.keys[i]}`) ?? -1;
+  });
+}
+
+/**
+ * Honest scores of normal rows that helped build the prototypes: each row's own prototype is
+ * left out (a clip prototype, or a class of one) or moved to its leave-one-out position (a class
+ * mean of n: the distance scales by n / (n - 1)), then the row is scored as a test clip would be.
+ */
+export function leaveOneOutScores(rows: OwnedRows, protos: PrototypeSet, modes: { targetPrototypes: TargetPrototypes; sourcePrototypes: SourcePrototypes }, scoreMode: ScoreMode, temperature: number, stats: DomainStats = {}): PrototypeScore[] {
+  const m = protos.kind.length;
+  const dim = protos.dim;
+  const n = rows.kind.length;
+  if (rows.emb.length !== n * dim) throw new Error(`leaveOneOutScores: embeddings have length ${rows.emb.length}, expected ${n} x ${dim}`);
+  const z = zFunction(protos, scoreMode, stats);
+  const own = ownPrototypeIndex(rows, protos, modes);
+  const d2 = new Float64Array(m);
+  const out: PrototypeScore[] = [];
+  for (let i = 0; i < n; i++) {
+    sqDistTile(rows.emb, i, i + 1, protos.data, 0, m, dim, d2);
+    const j = own[i];
+    if (j >= 0) {
+      const size = protos.size[j];
+      d2[j] = size > 1 ? d2[j] * (size / (size - 1)) ** 2 : Infinity;
     }
+    out.push(scoreDistances(d2, 0, protos, scoreMode, temperature, z));
   }
   return out;
 }

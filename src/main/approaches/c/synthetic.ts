@@ -139,27 +139,3 @@ export function makeSyntheticMachine(options: Partial<SynthOptions> = {}): Synth
   }
   return { normals, test };
 }
-
-/** ROC AUC by the rank-sum (Mann-Whitney) formula with mid-ranks for ties: positives = anomalies. */
-export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean>): number {
-  const n = scores.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  const rank = new Float64Array(n);
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
-    for (let k = i; k <= j; k++) rank[idx[k]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  let nPos = 0;
-  let sumPos = 0;
-  for (let i = 0; i < n; i++) {
-    if (positive[i]) {
-      nPos++;
-      sumPos += rank[i];
-    }
-  }
-  const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) throw new Error('rocAuc: need both positives and negatives');
-  return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
