@@ -83,6 +83,11 @@ export interface SerialisedState {
   blobs: Record<string, Float32Array>;
 }
 
+export interface FitResume {
+  resumeFrom?: SerialisedState;
+  onCheckpoint?: (checkpoint: SerialisedState) => void;
+}
+
 export interface Approach<Config = Record<string, unknown>, State = unknown> {
   id: ApproachId;
   title: string;
@@ -90,7 +95,8 @@ export interface Approach<Config = Record<string, unknown>, State = unknown> {
   /** validates and fills a partial config; throws an Error naming the field on bad input */
   parseConfig(input: unknown): Config;
   featureRequest(config: Config): FeatureRequest;
-  fit(set: FitSet, config: Config, progress: Progress, signal?: AbortSignal): Promise<State>;
+  /** `resume` is for approaches that train in steps (C): a checkpoint to continue from, and where to send new ones */
+  fit(set: FitSet, config: Config, progress: Progress, signal?: AbortSignal, resume?: FitResume): Promise<State>;
   score(state: State, clips: ClipFeatures[], progress?: Progress): Promise<ScoreResult[]>;
   serialise(state: State): SerialisedState;
   deserialise(s: SerialisedState): State;

@@ -161,10 +161,31 @@ async function fitAndScore(
   throwIfCancelled(opts.signal);
 
   const t1 = performance.now();
-  const state = await approach.fit(set, config, (p) => {
-    opts.progress?.(p);
-    if (p.info && typeof p.info.loss === 'number') opts.series?.('loss', p.info.loss);
-  }, opts.signal);
+  // training that runs in steps checkpoints into the store; a killed or cancelled fit resumes from there
+  const ckKey = `fit:${approach.id}:${machineType}:${section}:${JSON.stringify(config)}`;
+  let resumeFrom = store.results.checkpoint(ckKey) ?? undefined;
+  const fitOnce = (from: typeof resumeFrom) =>
+    approach.fit(
+      set,
+      config,
+      (p) => {
+        opts.progress?.(p);
+        if (p.info && typeof p.info.loss === 'number') opts.series?.('loss', p.info.loss);
+      },
+      opts.signal,
+      { resumeFrom: from, onCheckpoint: (c) => store.results.saveCheckpoint(ckKey, c) },
+    );
+  let state: unknown;
+  try {
+    state = await fitOnce(resumeFrom);
+  } catch (e) {
+    // a checkpoint the approach refuses (other clips or settings since) is dropped, and the fit starts over
+    if (!resumeFrom || opts.signal?.aborted) throw e;
+    store.results.clearCheckpoint(ckKey);
+    resumeFrom = undefined;
+    state = await fitOnce(undefined);
+  }
+  store.results.clearCheckpoint(ckKey);
   const fitMs = performance.now() - t1;
 
   const t2 = performance.now();

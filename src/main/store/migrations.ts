@@ -149,6 +149,24 @@ CREATE TABLE import_log (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'training checkpoints',
+    sql: `
+-- partial training state (approach C's episodes) so a killed or cancelled fit resumes where it stopped
+CREATE TABLE checkpoints (
+  key         TEXT PRIMARY KEY,
+  state_json  TEXT NOT NULL CHECK (json_valid(state_json)),
+  saved_at    TEXT NOT NULL
+);
+CREATE TABLE checkpoint_blobs (
+  key   TEXT NOT NULL REFERENCES checkpoints(key) ON DELETE CASCADE,
+  name  TEXT NOT NULL,
+  data  BLOB NOT NULL,
+  PRIMARY KEY (key, name)
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -137,6 +137,28 @@ export class ResultsRepo {
     return { geometry, values, perLayer };
   }
 
+  /** Replaces the checkpoint under key, whole, in one transaction. */
+  saveCheckpoint(key: string, state: { json: Record<string, unknown>; blobs: Record<string, Float32Array> }): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM checkpoints WHERE key = ?').run(key);
+      this.db.prepare('INSERT INTO checkpoints (key, state_json, saved_at) VALUES (?, ?, ?)').run(key, JSON.stringify(state.json), new Date().toISOString());
+      const put = this.db.prepare('INSERT INTO checkpoint_blobs (key, name, data) VALUES (?, ?, ?)');
+      for (const [name, a] of Object.entries(state.blobs)) put.run(key, name, blob(a));
+    })();
+  }
+
+  checkpoint(key: string): { json: Record<string, unknown>; blobs: Record<string, Float32Array> } | null {
+    const r = this.db.prepare('SELECT state_json FROM checkpoints WHERE key = ?').get(key) as { state_json: string } | undefined;
+    if (!r) return null;
+    const blobs: Record<string, Float32Array> = {};
+    for (const b of this.db.prepare('SELECT name, data FROM checkpoint_blobs WHERE key = ?').all(key) as { name: string; data: Buffer }[]) blobs[b.name] = f32(b.data);
+    return { json: JSON.parse(r.state_json) as Record<string, unknown>, blobs };
+  }
+
+  clearCheckpoint(key: string): void {
+    this.db.prepare('DELETE FROM checkpoints WHERE key = ?').run(key);
+  }
+
   /** The newest finished run of a kind that has a map for this clip. */
   latestMapRun(clipId: number): number | null {
     const r = this.db.prepare("SELECT m.run_id FROM anomaly_maps m JOIN runs r ON r.id = m.run_id WHERE m.clip_id = ? AND r.state = 'done' ORDER BY m.run_id DESC LIMIT 1").get(clipId) as { run_id: number } | undefined;
