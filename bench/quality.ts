@@ -72,11 +72,11 @@ async function evalOn(dataset: string, store: Store, approach: EvalOptions['appr
 }
 
 const VARIANTS: { approach: 'A' | 'B' | 'C'; name: string; configs: EvalOptions['configs']; encoder?: string }[] = [
-  { approach: 'A', name: 'fbank_patch L1+2 target', configs: {} },
-  { approach: 'A', name: 'fbank_patch L1+2 both', configs: { A: { supportDomain: 'both' } } },
-  { approach: 'A', name: 'fbank_patch L0 both', configs: { A: { supportDomain: 'both', layers: [0] } } },
+  { approach: 'A', name: 'fbank_patch L1+2 target', configs: { A: { encoder: 'fbank_patch', supportDomain: 'target' } } },
+  { approach: 'A', name: 'fbank_patch L1+2 both', configs: { A: { encoder: 'fbank_patch', supportDomain: 'both' } } },
+  { approach: 'A', name: 'fbank_patch L0 both', configs: { A: { encoder: 'fbank_patch', supportDomain: 'both', layers: [0] } } },
   { approach: 'A', name: 'oww_speech L11-14 both', configs: { A: { supportDomain: 'both' } }, encoder: 'oww_speech' },
-  { approach: 'A', name: 'fbank_patch L1+2 both q0.1', configs: { A: { supportDomain: 'both', q: 0.1 } } },
+  { approach: 'A', name: 'fbank_patch L1+2 both q0.1', configs: { A: { encoder: 'fbank_patch', supportDomain: 'both', q: 0.1 } } },
   { approach: 'A', name: 'oww_speech both (default)', configs: {} },
   { approach: 'A', name: 'oww_speech both coreset 1/10', configs: { A: { maxKeysPerLayer: 960 } } },
   { approach: 'A', name: 'oww_speech target-only', configs: { A: { supportDomain: 'target' } } },
