@@ -10,6 +10,8 @@ import { formReport } from '../../../src/main/data/form/form-check';
 import { Store } from '../../../src/main/store/store';
 import { hasSharedData, NO_SHARED_DATA, SHARED_DATA, tmpDir, tone, writeWav } from '../../helpers/tmp';
 
+if (!hasSharedData) console.log(NO_SHARED_DATA);
+
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 function dcaseTree(n: number, seconds = 1): string {

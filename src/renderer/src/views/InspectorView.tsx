@@ -87,7 +87,6 @@ export function InspectorView({ project, clipId }: { project: ProjectInfo | null
       plugin.current = null;
     };
     // options are pushed by the effects below; re-creating on each change would reload the audio
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data]);
 
   useEffect(() => plugin.current?.update({ opacity, colormap, layer, showMap }), [opacity, colormap, layer, showMap]);
