@@ -66,6 +66,23 @@ test('Clips grid: filter, label with the keyboard, undo, edit metadata', async (
   await expect(page.getByTestId('clips-count')).toContainText('1 clips');
 });
 
+test('Clips grid filters by the score range of a run', async ({ page, demo }) => {
+  await page.goto(demo.url);
+  await page.getByTestId('nav-clips').click();
+  await expect(page.getByTestId('clips-count')).not.toHaveText(/^0 clips/);
+  const all = Number((await page.getByTestId('clips-count').textContent())!.replace(/\D+/g, ''));
+  await page.getByTestId('filter-run').selectOption({ index: 1 });
+  // a score bound keeps only the clips the run scored
+  await page.getByTestId('filter-score-min').fill('-1e9');
+  await expect(page.getByTestId('clip-grid').locator('.vrow[data-index="0"] .cell.mono').nth(1)).not.toHaveText('');
+  const scored = Number((await page.getByTestId('clips-count').textContent())!.replace(/\D+/g, ''));
+  expect(scored).toBeGreaterThan(0);
+  expect(scored).toBeLessThan(all);
+  await page.getByTestId('filter-score-min').fill('1e9');
+  await expect(page.getByTestId('clips-count')).toHaveText(/^0 clips/);
+  await screenshot(page, 'clips-score-filter');
+});
+
 test('Inspector draws waveform, spectrogram and the anomaly map aligned at every zoom', async ({ page, demo }) => {
   await page.goto(demo.url);
   await page.getByTestId('nav-clips').click();

@@ -27,6 +27,7 @@ export function ClipsView({ project, onInspect }: { project: ProjectInfo | null;
   const loading = useRef(new Set<number>());
   const generation = useRef(0);
   const facets = useCall('clips.facets', project ? {} : null);
+  const runs = useCall('runs.list', project ? {} : null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const fetchPage = useCallback(
@@ -242,6 +243,21 @@ export function ClipsView({ project, onInspect }: { project: ProjectInfo | null;
           </select>
         ))}
         <input placeholder="name contains…" value={filter.text ?? ''} onChange={(e) => set('text', e.target.value)} aria-label="name filter" />
+        <select
+          value={filter.scoreRun ?? ''}
+          onChange={(e) => setFilter((f) => ({ ...f, scoreRun: e.target.value === '' ? undefined : Number(e.target.value) }))}
+          aria-label="scores of run"
+          data-testid="filter-run"
+        >
+          <option value="">no scores</option>
+          {runs.data?.map((r) => (
+            <option key={r.runId} value={r.runId}>
+              scores: run {r.runId} ({r.approach} {r.machineType} {r.section})
+            </option>
+          ))}
+        </select>
+        <input type="number" step="any" placeholder="score ≥" disabled={filter.scoreRun === undefined} value={filter.scoreMin ?? ''} onChange={(e) => setFilter((f) => ({ ...f, scoreMin: e.target.value === '' ? undefined : Number(e.target.value) }))} aria-label="minimum score" style={{ width: 90 }} data-testid="filter-score-min" />
+        <input type="number" step="any" placeholder="score ≤" disabled={filter.scoreRun === undefined} value={filter.scoreMax ?? ''} onChange={(e) => setFilter((f) => ({ ...f, scoreMax: e.target.value === '' ? undefined : Number(e.target.value) }))} aria-label="maximum score" style={{ width: 90 }} />
       </div>
       <div className="row toolbar">
         <span className="muted small-text">
@@ -281,6 +297,9 @@ export function ClipsView({ project, onInspect }: { project: ProjectInfo | null;
               {k.replace('_level', '').replace('_id', '').replace('_position', '')}
             </span>
           ))}
+          <span className="cell c-s sortable" role="columnheader" onClick={() => setSort((s) => ({ key: 'score', desc: s.key === 'score' ? !s.desc : true }))}>
+            Score{sort.key === 'score' ? (sort.desc ? ' ▾' : ' ▴') : ''}
+          </span>
           <span className="cell c-s" role="columnheader">
             Verdict
           </span>
@@ -333,6 +352,7 @@ export function ClipsView({ project, onInspect }: { project: ProjectInfo | null;
                         </span>
                       ),
                     )}
+                    <span className="cell c-s mono">{r.score === null ? '' : r.score.toPrecision(4)}</span>
                     <span className={`cell c-s verdict ${r.verdict ?? ''}`}>{r.verdict ?? ''}</span>
                   </>
                 )}
