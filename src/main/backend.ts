@@ -140,6 +140,10 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     },
     async 'clips.restoreVerdicts'(req) {
       const s = store();
+      const wanted = req.changes.map((c) => c.clipId);
+      const known = new Set(s.clips.existingIds(wanted));
+      const missing = wanted.find((i) => !known.has(i));
+      if (missing !== undefined) throw new HarkError('not_found', `no clip ${missing}`, 'changes');
       const at = new Date().toISOString();
       const previous: LabelChange['previous'] = [];
       s.tx(() => {
@@ -212,6 +216,9 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     },
     async 'models.list'() {
       return modelsInfo(store());
+    },
+    async 'models.clearCache'(req) {
+      return { removed: store().embeddings.clear(req.encoderId) };
     },
     async 'settings.get'() {
       const p = store().project;

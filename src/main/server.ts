@@ -59,9 +59,26 @@ function cookieToken(req: http.IncomingMessage): string | null {
   return null;
 }
 
+/** The request target as a URL, or null when it does not parse (a raw client can send anything). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://local');
+  } catch {
+    return null;
+  }
+}
+
 function requestToken(req: http.IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://local');
-  return url.searchParams.get('token') ?? cookieToken(req);
+  return requestUrl(req)?.searchParams.get('token') ?? cookieToken(req);
+}
+
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false; // 'null' (sandboxed frames, file:) and garbage are foreign
+  }
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -81,7 +98,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(401, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('Hark: missing or wrong token. Open the URL that `hark serve` printed.');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request: malformed request target');
+      return;
+    }
     if (url.searchParams.has('token')) {
       // move the token into a same-site cookie so assets and the socket carry it, then drop it from the URL bar
       res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
@@ -90,7 +111,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(404, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('the renderer is not built: run `npm run build`');
       return;
     }
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request: malformed percent-encoding');
+      return;
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(staticDir, '.' + rel);
     if (!file.startsWith(staticDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -102,15 +129,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (ext === '.html') headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file).pipe(res);
+    else fs.createReadStream(file).on('error', () => res.destroy()).pipe(res); // a file gone since the stat must not take the host down
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
   server.on('upgrade', (req, socket, head) => {
-    const origin = req.headers.origin;
-    const hostHeader = req.headers.host;
-    const originOk = !origin || (hostHeader !== undefined && new URL(origin).host === hostHeader);
-    if (!sameToken(requestToken(req), token) || !originOk) {
+    socket.on('error', () => socket.destroy()); // a client that resets mid-handshake must not take the host down
+    if (!sameToken(requestToken(req), token) || !sameOrigin(req.headers.origin, req.headers.host)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;

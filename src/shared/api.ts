@@ -361,11 +361,15 @@ export const contract = {
   'runs.list': method<RunSummary[]>()(z.object({}).strict(), 'Evaluation runs, newest first, with their figures.'),
   'runs.get': method<RunDetail>()(z.object({ runId: id }).strict(), "One run's report and every scored clip."),
   'gate.report': method<GateReport>()(
-    z.object({ runIds: z.array(id).max(1000).optional(), aucMin: z.number().min(0).max(1).optional(), paucMin: z.number().min(0).max(1).optional() }).strict(),
+    z.object({ runIds: z.array(id).max(1000).optional(), aucMin: z.number().gt(0).max(1).optional(), paucMin: z.number().gt(0).max(1).optional() }).strict(),
     'The KPI gate per machine type, section and domain over the newest run of each section (or the given runs).',
   ),
   'models.list': method<ModelsInfo>()(z.object({}).strict(), 'Encoders with licence and provenance, and the fitted detectors.'),
 
+  'models.clearCache': method<{ removed: number }>()(
+    z.object({ encoderId: z.string().trim().min(1).max(100).optional() }).strict(),
+    "Clear the project's embedding cache, for one encoder or all.",
+  ),
   'settings.get': method<ProjectSettings>()(z.object({}).strict(), "The open project's settings."),
   'settings.set': method<ProjectSettings>()(
     z

@@ -84,7 +84,6 @@ export function clipAnomaly(store: Store, clipId: number, runId?: number): ClipA
 export function gateReport(store: Store, req: { runIds?: number[]; aucMin?: number; paucMin?: number }): GateReport {
   const saved = store.project.getJson<{ auc: number; pauc: number }>('gate_thresholds', { auc: 0.95, pauc: 0.9 });
   const thresholds = { auc: req.aucMin ?? saved.auc, pauc: req.paucMin ?? saved.pauc };
-  if (req.aucMin !== undefined || req.paucMin !== undefined) store.project.setJson('gate_thresholds', thresholds);
   // newest run per section unless runs are named
   const runs = listRuns(store).filter((r) => r.state === 'done');
   const chosen = new Map<string, RunSummary>();
@@ -93,10 +92,16 @@ export function gateReport(store: Store, req: { runIds?: number[]; aucMin?: numb
     const key = `${r.machineType}\u0000${r.section}`;
     if (!chosen.has(key)) chosen.set(key, r);
   }
-  return gateForSections(store, [...chosen.values()], thresholds);
+  const report = gateForSections(store, [...chosen.values()], thresholds);
+  // saved only once the gate accepted them: a bad threshold must not break every later report
+  if (req.aucMin !== undefined || req.paucMin !== undefined) store.project.setJson('gate_thresholds', thresholds);
+  return report;
 }
 
 export async function modelsInfo(store: Store): Promise<ModelsInfo> {
+  // read the store before the first await: the project may be switched (and this store closed) meanwhile
+  const detectors = store.results.detectors().map((d) => ({ id: d.id, approach: d.approach, machineType: d.machineType, section: d.section, createdAt: d.createdAt }));
+  const cache = store.embeddings.stats().map((c) => ({ encoderId: c.encoderId, entries: c.entries, bytes: c.bytes }));
   let encoders: ModelsInfo['encoders'] = [];
   try {
     const reg = await loadModelRegistry();
@@ -119,22 +124,5 @@ export async function modelsInfo(store: Store): Promise<ModelsInfo> {
   } catch (e) {
     throw new HarkError('internal', `cannot read models/manifest.json: ${(e as Error).message}`);
   }
-  encoders.push({
-    id: 'logmel_stats',
-    version: '1',
-    title: 'Log-mel statistics (DSP)',
-    kind: 'embedding',
-    installed: true,
-    licence: 'Hark project code',
-    licenceRestricted: false,
-    provenance: { source: 'per-band mean and std of the 128-band log-mel over time (no model)' },
-    layers: [],
-    dim: 256,
-    grid: null,
-  });
-  return {
-    encoders,
-    detectors: store.results.detectors().map((d) => ({ id: d.id, approach: d.approach, machineType: d.machineType, section: d.section, createdAt: d.createdAt })),
-    cache: store.embeddings.stats().map((c) => ({ encoderId: c.encoderId, entries: c.entries, bytes: c.bytes })),
-  };
+  return { encoders, detectors, cache };
 }

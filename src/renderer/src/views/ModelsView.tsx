@@ -77,10 +77,10 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
                   <td className="small-text">
                     {e.grid ? `${e.grid.freq}×${e.grid.time} tokens × ${e.dim}, layers ${e.layers.join(', ')}` : e.dim ? `${e.dim}-dim` : ''}
                   </td>
-                  <td className="small-text">
+                  <td className="small-text wrap">
                     {e.licence} {e.licenceRestricted && <span className="tag warn">restricted</span>}
                   </td>
-                  <td className="small-text mono">{Object.entries(e.provenance).map(([k, v]) => `${k}: ${String(v)}`).join('; ')}</td>
+                  <td className="small-text mono wrap">{Object.entries(e.provenance).map(([k, v]) => `${k}: ${String(v)}`).join('; ')}</td>
                 </tr>
               ))}
             </tbody>
@@ -95,7 +95,17 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
             ))}
           </ul>
           {models.data && models.data.cache.length > 0 && (
-            <p className="muted small-text">Embedding cache: {models.data.cache.map((c) => `${c.encoderId} ${c.entries} entries (${(c.bytes / 1e6).toFixed(1)} MB)`).join(', ')}</p>
+            <div className="row small-text" data-testid="cache">
+              <span className="muted">Embedding cache:</span>
+              {models.data.cache.map((c) => (
+                <span key={c.encoderId} className="row">
+                  {c.encoderId} {c.entries} entries ({(c.bytes / 1e6).toFixed(1)} MB)
+                  <button className="small secondary" onClick={() => void hark.call('models.clearCache', { encoderId: c.encoderId }).then(models.reload)}>
+                    Clear
+                  </button>
+                </span>
+              ))}
+            </div>
           )}
         </div>
       )}
