@@ -84,6 +84,7 @@ const VARIANTS: { approach: 'A' | 'B' | 'C'; name: string; configs: EvalOptions[
   { approach: 'B', name: 'oww_speech L19', configs: {}, encoder: 'oww_speech' },
   { approach: 'B', name: 'logmel_stats k=3', configs: { B: { k: 3 } } },
   { approach: 'B', name: 'logmel_stats standardised', configs: { B: { standardise: true } } },
+  { approach: 'B', name: 'logmel_stats noise-augmented', configs: { B: { noiseAugment: true } } },
   { approach: 'C', name: 'logmel_stats min-z (default)', configs: {} },
   { approach: 'C', name: 'logmel_stats lse', configs: { C: { score: 'lse' } } },
   { approach: 'C', name: 'logmel_stats nearest', configs: { C: { score: 'nearest' } } },

@@ -89,6 +89,19 @@ export class FeatureService {
     return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
   }
 
+  /** The clip's standardised 16 kHz mono audio (the file decoded once for all its clips). */
+  waveform(clip: ClipRecord): Promise<Float32Array> {
+    return this.audio(clip);
+  }
+
+  /** Features of a waveform that is not a stored clip (e.g. a noise-augmented copy); never cached. */
+  async encodeWave(wave: Float32Array, req: FeatureRequest): Promise<ClipFeatureData> {
+    const enc = await this.encoders(req.encoder);
+    if (req.kind === 'embedding') return { embedding: await enc.embed(wave, req.layer ?? enc.defaultEmbeddingLayer) };
+    const p = await enc.encodePatches(wave, req.layers.length ? req.layers : enc.defaultLayers);
+    return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
+  }
+
   private lastFile: { path: string; wave: Float32Array } | null = null;
 
   /** The clip's 16 kHz mono audio; the whole standardised file is kept for its sibling clips. */

@@ -3,7 +3,8 @@
 // where ground truth is known. No approach ever sees a test clip's domain or label.
 import type { ClipRecord, Domain } from '../../shared/domain';
 import { checkSection } from '../../shared/form';
-import type { ClipFeatures, FitSet, ScoreResult } from '../approaches/types';
+import type { ClipFeatures, FeatureRequest, FitSet, ScoreResult } from '../approaches/types';
+import { augmentedAttributes, estimateSiteSnr, planNoiseAugmentation } from '../approaches/b/noise';
 import { getApproach, type AnyApproach } from '../approaches/registry';
 import type { FeatureService } from '../encoders/features';
 import { formClips } from '../store/clips-repo';
@@ -70,6 +71,32 @@ function meta(c: ClipRecord, hideTruth: boolean): ClipFeatures {
     role: hideTruth ? 'test' : c.role,
     attributes: c.attributes,
   };
+}
+
+/**
+ * B's noise augmentation (GenRep with site noise): each training normal mixed with site noise-only
+ * audio at the site's SNR, encoded, and added to the banks as a copy of its origin (B leaves the
+ * copies out of their origin's leave-one-out statistics). Off unless the config asks for it.
+ */
+async function addNoiseAugmented(set: FitSet, config: unknown, req: FeatureRequest, normals: ClipRecord[], noise: ClipRecord[], features: FeatureService, opts: EvalOptions): Promise<void> {
+  const c = config as { noiseAugment?: boolean; noiseSnrDb?: number | null; noiseCopies?: number; seed?: number };
+  if (!c.noiseAugment) return;
+  if (noise.length === 0) throw new Error(`${set.machineType} section ${set.section}: noiseAugment needs site noise-only clips (role noise_only)`);
+  const noiseWaves = await Promise.all(noise.map((n) => features.waveform(n)));
+  const normalWaves: { clipId: number; samples: Float32Array }[] = [];
+  for (const n of normals) normalWaves.push({ clipId: n.id, samples: await features.waveform(n) });
+  const snrDb = c.noiseSnrDb ?? estimateSiteSnr(normalWaves.map((w) => w.samples), noiseWaves).snrDb;
+  const items = planNoiseAugmentation(normalWaves, noiseWaves, { snrDb, copies: c.noiseCopies ?? 1, seed: c.seed ?? 0 });
+  const byId = new Map(set.normals.map((f) => [f.clipId, f]));
+  let k = 0;
+  for (const it of items) {
+    throwIfCancelled(opts.signal);
+    const origin = byId.get(it.originClipId)!;
+    const f = await features.encodeWave(it.samples, req);
+    // negative ids: augmented copies are not stored clips
+    set.normals.push({ ...origin, ...f, clipId: -1 - k++, name: `${origin.name}+noise${it.copy}`, attributes: augmentedAttributes(origin.attributes, origin.clipId) });
+    opts.progress?.({ stage: 'noise augmentation', done: k, total: items.length });
+  }
 }
 
 /** Project setting: may licence-restricted models (e.g. non-commercial weights) be used? Default yes. */
@@ -156,6 +183,7 @@ async function fitAndScore(
     normals: useNormals.map((c, i) => withF(c, i, trainF, false)),
     noise: useNoise.map((c, i) => withF(c, useNormals.length + i, trainF, false)),
   };
+  await addNoiseAugmented(set, config, req, useNormals, useNoise, features, opts);
   const testF = await features.forClips(test, req, opts.progress, opts.signal);
   const featuresMs = performance.now() - t0;
   throwIfCancelled(opts.signal);
