@@ -64,6 +64,22 @@ describe('evaluation protocols and routing', () => {
   }, 240_000);
 });
 
+describe('B noise augmentation in the pipeline', () => {
+  it('adds noise-mixed copies of the normals to the banks, which changes the scores deterministically', async () => {
+    const plain = await runEvaluation(store, { approach: 'B' });
+    const aug1 = await runEvaluation(store, { approach: 'B', configs: { B: { noiseAugment: true } } });
+    const aug2 = await runEvaluation(store, { approach: 'B', configs: { B: { noiseAugment: true } } });
+    const s = (r: typeof plain) => r.results[0].scores.map((x) => x.score);
+    expect(s(aug1)).toEqual(s(aug2));
+    expect(s(aug1)).not.toEqual(s(plain));
+    const det = store.results.detector(aug1.results[0].detectorId)!;
+    const base = store.results.detector(plain.results[0].detectorId)!;
+    expect(det.config).toMatchObject({ noiseAugment: true });
+    const floats = (d: typeof det) => Object.values(d.blobs).reduce((n, b) => n + b.length, 0);
+    expect(floats(det)).toBeGreaterThan(floats(base)); // the banks hold the noisy copies
+  }, 120_000);
+});
+
 describe('validation figure', () => {
   it('is the harmonic mean of the defined per-domain AUCs and pAUC', () => {
     const rows = [
