@@ -89,6 +89,9 @@ export function checkConsistency(db: Db, opts: CheckOptions = {}): ConsistencyRe
 
     add('incomplete_detector', 'error', ids(db, 'SELECT id FROM detectors WHERE complete = 0 ORDER BY id'), (n, s) => `${n} half-written detector(s) (complete = 0; ids ${s})`);
     add('blob_size', 'error', ids(db, "SELECT detector_id || ':' || name FROM detector_blobs WHERE length(data) % 4 != 0"), (n, s) => `${n} detector blob(s) whose size is not a whole number of float32 values (${s})`);
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoint_blobs'").get()) {
+      add('blob_size', 'error', ids(db, "SELECT key || ':' || name FROM checkpoint_blobs WHERE length(data) % 4 != 0"), (n, s) => `${n} training checkpoint blob(s) whose size is not a whole number of float32 values (${s})`);
+    }
     if (opts.loadDetector) {
       const bad: number[] = [];
       const reasons: string[] = [];
