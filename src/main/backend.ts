@@ -7,6 +7,7 @@ import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { SCHEMA_VERSION } from './store/migrations';
 import { Store } from './store/store';
+import { repairInterrupted } from './store/consistency';
 import { loadClipAudio } from './data/clip-audio';
 import { appVersion, harkHome } from './paths';
 import { listDcase } from './data/import/dcase';
@@ -74,7 +75,13 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     return info;
   };
 
-  const openProject = (dir: string) => switchTo(Store.open(dir));
+  const openProject = (dir: string) => {
+    const s = Store.open(dir);
+    // what a killed process left behind (runs marked running, half-written detectors) is cleared on open,
+    // unless this process has jobs writing right now
+    if (!jobs.list().some((j) => j.state === 'running')) repairInterrupted(s.db);
+    return switchTo(s);
+  };
 
   const backend: Backend = {
     async 'app.info'() {

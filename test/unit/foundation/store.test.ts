@@ -130,3 +130,22 @@ describe('project store', () => {
     s.close();
   });
 });
+
+describe('opening a project after a crash', () => {
+  it('clears runs left running and half-written detectors, keeping finished work', async () => {
+    const { createBackend } = await import('../../../src/main/backend');
+    const dir = tmp();
+    const s = Store.create(dir);
+    const done = s.results.saveDetector({ approach: 'B', machineType: 'fan', section: '00', config: {}, stateJson: {}, blobs: { x: new Float32Array([1, 2]) } });
+    s.db.prepare("INSERT INTO detectors (approach, machine_type, section, config, state_json, complete, created_at) VALUES ('A', 'fan', '00', '{}', '{}', 0, 'x')").run();
+    const stuck = s.results.startRun('eval', 'B', done, {});
+    s.close();
+    const h = createBackend({ host: 'cli', homeDir: tmp() });
+    h.openProject(dir);
+    const st = h.store();
+    expect(st.results.run(stuck)?.state).toBe('failed');
+    expect(st.results.detectors().map((d) => d.id)).toEqual([done]);
+    expect(st.db.prepare('SELECT COUNT(*) AS n FROM detectors WHERE complete = 0').get()).toEqual({ n: 0 });
+    h.close();
+  });
+});
