@@ -3,7 +3,7 @@
 // method anywhere else. Pure: no Node, no DOM.
 import { z } from 'zod';
 import { DOMAINS, LABELS, ROLES, SPLITS, VERDICTS } from './domain';
-import type { ClipRecord, Verdict } from './domain';
+import type { ClipRecord, GridGeometry, Verdict } from './domain';
 import type { FormReport } from './form';
 import { method } from './rpc';
 
@@ -140,15 +140,8 @@ export interface Spectrogram {
   durationS: number;
 }
 
-export interface MapGeometry {
-  freq: number;
-  time: number;
-  timeStepS: number;
-  timeSpanS: number;
-  melStep: number;
-  melSpan: number;
-  melBins: number;
-  melAxis?: { fminHz: number; fmaxHz: number; scale: 'kaldi' | 'slaney' | 'htk' };
+export interface MapGeometry extends GridGeometry {
+  /** layers whose own maps are stored, in order */
   layers?: number[];
 }
 

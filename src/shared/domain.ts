@@ -43,3 +43,18 @@ export interface ClipRecord {
   sourcePackage: string;
   name: string; // file name shown to users and written to submission files
 }
+
+/** Where each cell of an encoder's token grid lies in the clip, for mapping a map onto the spectrogram. */
+export interface GridGeometry {
+  freq: number;
+  time: number;
+  /** start time (s) of time step t is t * timeStepS; each cell spans timeSpanS */
+  timeStepS: number;
+  timeSpanS: number;
+  /** first mel bin of frequency row f is f * melStep; each cell spans melSpan bins of melBins */
+  melStep: number;
+  melSpan: number;
+  melBins: number;
+  /** the encoder's own mel axis, when it is not the display's (AST fbank: 128 kaldi bins, 20 Hz-8 kHz) */
+  melAxis?: { fminHz: number; fmaxHz: number; scale: 'kaldi' | 'slaney' | 'htk' };
+}

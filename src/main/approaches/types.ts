@@ -1,6 +1,8 @@
 // The one interface every approach (A, B, C, ...) implements. Pure: arrays in, arrays out.
 // Store, files and encoders are reached by the caller (backend / jobs), never from here.
-import type { Attributes, Domain, Role } from '../../shared/domain';
+import type { Attributes, Domain, GridGeometry, Role } from '../../shared/domain';
+
+export type { GridGeometry };
 
 export type ApproachId = 'A' | 'B' | 'C';
 
@@ -18,21 +20,6 @@ export interface PatchTokens {
   data: Float32Array[];
   /** where the grid lies on the spectrogram, when the encoder knows it */
   geometry?: GridGeometry;
-}
-
-/** Where each grid cell lies in the clip, for mapping a map back onto the spectrogram. */
-export interface GridGeometry {
-  freq: number;
-  time: number;
-  /** start time (s) of time step t is t * timeStepS; each cell spans timeSpanS */
-  timeStepS: number;
-  timeSpanS: number;
-  /** first mel bin of frequency row f is f * melStep; each cell spans melSpan bins of melBins */
-  melStep: number;
-  melSpan: number;
-  melBins: number;
-  /** the encoder's own mel axis, when it is not the display's (AST fbank: 128 kaldi bins, 20 Hz-8 kHz) */
-  melAxis?: { fminHz: number; fmaxHz: number; scale: 'kaldi' | 'slaney' | 'htk' };
 }
 
 /** What an approach needs from the encoders for one clip. */
