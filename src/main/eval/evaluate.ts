@@ -2,7 +2,7 @@
 // score the test clips, store detector, run, scores and maps, and compute the DCASE metrics
 // where ground truth is known. No approach ever sees a test clip's domain or label.
 import type { ClipRecord, Domain } from '../../shared/domain';
-import { checkSection } from '../../shared/form';
+import { checkSection, type RoutingAdvice } from '../../shared/form';
 import type { ClipFeatures, FeatureRequest, FitSet, ScoreResult } from '../approaches/types';
 import { augmentedAttributes, estimateSiteSnr, planNoiseAugmentation } from '../approaches/b/noise';
 import { getApproach, type AnyApproach } from '../approaches/registry';
@@ -124,23 +124,20 @@ export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 
   return { normals, noise, test: testClips.filter((c) => !taken.has(c.id)) };
 }
 
-function eligibleApproaches(machineType: string, section: string, store: Store): ('A' | 'B' | 'C')[] {
+/** The Form's routing advice for one section (FORM.md rules 1-3). */
+function sectionRouting(machineType: string, section: string, store: Store): RoutingAdvice {
   const clips = formClips(store.db)
     .filter((r) => r.machineType === machineType && r.section === section)
     .map((r) => r.clip);
-  return checkSection(machineType, section, clips).routing.approaches;
+  return checkSection(machineType, section, clips).routing;
 }
 
 /** Routing for `auto` from the Form rules (FORM.md); never from test labels. */
-export function chooseByRules(machineType: string, section: string, store: Store, normals: ClipRecord[]): { approach: 'A' | 'B' | 'C'; why: string[] } {
-  const clips = formClips(store.db)
-    .filter((r) => r.machineType === machineType && r.section === section)
-    .map((r) => r.clip);
-  const rep = checkSection(machineType, section, clips);
+export function chooseByRules(machineType: string, section: string, store: Store, normals: ClipRecord[], routing = sectionRouting(machineType, section, store)): { approach: 'A' | 'B' | 'C'; why: string[] } {
   const target = normals.filter((c) => c.role === 'target_normal').length;
   const source = normals.filter((c) => c.role === 'source_normal').length;
-  let primary = rep.routing.primary;
-  const why = [...rep.routing.reasons];
+  let primary = routing.primary;
+  const why = [...routing.reasons];
   if (!primary) {
     primary = source >= 1 ? 'B' : 'A';
     why.push(`rules gave no approach; ${primary} chosen from what is there (${target} target, ${source} source normals)`);
@@ -248,11 +245,12 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
   const { normals, noise, test } = splitSection(all, opts.protocol ?? 'standard', opts.fewshotSupport ?? 3);
   if (normals.length === 0) throw new Error(`${machineType} section ${section}: no normal training clips (target_normal or source_normal); import some or use --protocol fewshot-from-test`);
   if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
-  let chosen = opts.approach === 'auto' ? chooseByRules(machineType, section, store, normals) : { approach: opts.approach, why: [`${opts.approach} chosen by the user`] };
-  if (opts.approach === 'auto') {
+  const routing = opts.approach === 'auto' ? sectionRouting(machineType, section, store) : null;
+  let chosen = routing ? chooseByRules(machineType, section, store, normals, routing) : { approach: opts.approach as 'A' | 'B' | 'C', why: [`${opts.approach} chosen by the user`] };
+  if (routing) {
     // rule 4: labeled verification clips (never test labels) decide among the eligible approaches
     const verification = all.filter((c) => c.role === 'verification');
-    const eligible = eligibleApproaches(machineType, section, store);
+    const eligible = routing.approaches;
     const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, eligible, opts) : null;
     if (v) chosen = { approach: v.approach, why: [...chosen.why, ...v.why] };
   }

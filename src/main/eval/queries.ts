@@ -1,7 +1,7 @@
 // Read-side of evaluation for the workbench: runs, their clips, anomaly maps, models, the KPI gate.
 import type { ClipAnomaly, GateReport, ModelsInfo, RunDetail, RunFigures, RunSummary } from '../../shared/api';
 import { HarkError } from '../../shared/rpc';
-import { loadModelRegistry } from '../encoders/manifest';
+import { loadModelRegistry, summarise } from '../encoders';
 import type { RunRow } from '../store/results-repo';
 import type { Store } from '../store/store';
 import type { SectionResult } from './evaluate';
@@ -106,19 +106,19 @@ export async function modelsInfo(store: Store): Promise<ModelsInfo> {
   try {
     const reg = await loadModelRegistry();
     encoders = reg.list().map((r) => {
-      const e = r.entry;
+      const e = summarise(r);
       return {
         id: e.id,
         version: e.version,
         title: e.title,
         kind: e.kind,
-        installed: r.installed,
-        licence: e.licence.name,
-        licenceRestricted: e.licence.licence_restricted,
-        provenance: e.provenance as Record<string, unknown>,
-        layers: e.layers ?? [],
-        dim: e.patches?.dim ?? null,
-        grid: e.patches?.grid ?? null,
+        installed: e.installed,
+        licence: e.licence,
+        licenceRestricted: e.licenceRestricted,
+        provenance: r.entry.provenance as Record<string, unknown>,
+        layers: e.layers,
+        dim: r.entry.patches?.dim ?? null,
+        grid: e.grid ?? null,
       };
     });
   } catch (e) {
