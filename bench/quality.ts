@@ -1,7 +1,10 @@
 // Quality benchmark: official score per approach and auto on generator data (scale 0.3 and 1.0)
 // and on the real DCASE 2023 valve test split with the fewshot-from-test protocol.
-// Run: npx tsx bench/quality.ts [--quick] [--machines fan,bearing] [--variants]
-// Writes bench/results/quality.json.
+// Run: npx tsx bench/quality.ts [--quick] [--machines fan,bearing] [--scales 0.3,1.0|none] [--variants | --validation]
+// Writes bench/results/quality.json (quality-variants.json, quality-validation.json).
+// --validation: every other test clip of a section (by name) becomes a labeled verification clip;
+// A, B, C, their rank-averaged ensemble and auto (which now validates on those clips) are scored
+// on the other half only, so the choice never sees the clips it is measured on.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +14,7 @@ import { listDcase } from '../src/main/data/import/dcase';
 import { importListing } from '../src/main/data/import/importer';
 import type { EvalOptions, SectionResult } from '../src/main/eval/evaluate';
 import { summarise } from '../src/main/eval/report';
+import { sectionMetrics } from '../src/main/eval/section-metrics';
 import { runEvaluation } from '../src/main/eval/run';
 import { Store } from '../src/main/store/store';
 
@@ -19,7 +23,9 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     machines: { type: 'string' },
     variants: { type: 'boolean', default: false },
+    validation: { type: 'boolean', default: false },
     only: { type: 'string' },
+    scales: { type: 'string' },
   },
 });
 
@@ -37,18 +43,22 @@ interface Row {
   hmeanAucSource: number | null;
   hmeanAucTarget: number | null;
   hmeanPauc: number | null;
-  sections: { machineType: string; section: string; approach: string; aucSource: number | null; aucTarget: number | null; pauc: number | null }[];
+  sections: { machineType: string; section: string; approach: string; members?: string[]; aucSource: number | null; aucTarget: number | null; pauc: number | null }[];
   seconds: number;
   error?: string;
 }
 
 const rows: Row[] = [];
 
+/** Clips whose scores the figures leave out (the verification half in --validation). */
+let heldIn = new Set<number>();
+
 async function evalOn(dataset: string, store: Store, approach: EvalOptions['approach'], variant: string, extra: Partial<EvalOptions> = {}): Promise<void> {
   const t0 = performance.now();
   let results: SectionResult[];
   try {
     ({ results } = await runEvaluation(store, { approach, ...extra }));
+    if (heldIn.size) results = results.map((r) => ({ ...r, metrics: sectionMetrics(r.scores.filter((c) => !heldIn.has(c.clipId))) }));
   } catch (e) {
     console.log(`${dataset.padEnd(22)} ${approach.padEnd(5)} ${variant.padEnd(28)} not run: ${(e as Error).message.split('\n')[0]}`);
     rows.push({ dataset, approach, variant, official: null, hmeanAucSource: null, hmeanAucTarget: null, hmeanPauc: null, sections: [], seconds: 0, error: (e as Error).message });
@@ -63,7 +73,7 @@ async function evalOn(dataset: string, store: Store, approach: EvalOptions['appr
     hmeanAucSource: s?.hmeanAucSource ?? null,
     hmeanAucTarget: s?.hmeanAucTarget ?? null,
     hmeanPauc: s?.hmeanPauc ?? null,
-    sections: results.map((r: SectionResult) => ({ machineType: r.machineType, section: r.section, approach: r.approach, aucSource: r.metrics?.aucSource ?? null, aucTarget: r.metrics?.aucTarget ?? null, pauc: r.metrics?.pauc ?? null })),
+    sections: results.map((r: SectionResult) => ({ machineType: r.machineType, section: r.section, approach: r.approach, ...(r.members ? { members: r.members } : {}), aucSource: r.metrics?.aucSource ?? null, aucTarget: r.metrics?.aucTarget ?? null, pauc: r.metrics?.pauc ?? null })),
     seconds: (performance.now() - t0) / 1000,
   };
   rows.push(row);
@@ -98,7 +108,8 @@ async function generatorSet(scale: number): Promise<void> {
   try {
     await importListing(store, listDcase(dir));
     const name = `generator@${scale}`;
-    if (values.variants) {
+    if (values.validation) await validationRuns(name, store);
+    else if (values.variants) {
       for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder });
     } else {
       for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default');
@@ -118,7 +129,8 @@ async function valveSet(): Promise<void> {
   try {
     await importListing(store, listDcase(root));
     const name = 'dcase2023-valve fewshot';
-    if (values.variants) {
+    if (values.validation) await validationRuns(name, store, { protocol: 'fewshot-from-test' });
+    else if (values.variants) {
       for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder, protocol: 'fewshot-from-test' });
     } else {
       for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default', { protocol: 'fewshot-from-test' });
@@ -128,14 +140,39 @@ async function valveSet(): Promise<void> {
   }
 }
 
-await valveSet();
-for (const scale of values.quick ? [0.1] : [0.3, 1.0]) await generatorSet(scale);
+/** Every other test clip per section (by name) becomes labeled verification; figures on the rest. */
+async function validationRuns(name: string, store: Store, extra: Partial<EvalOptions> = {}): Promise<void> {
+  const test = store.db.prepare("SELECT id, machine_type AS m, section AS s, name FROM clips WHERE role = 'test' ORDER BY machine_type, section, name").all() as { id: number; m: string; s: string; name: string }[];
+  const bySection = new Map<string, number[]>();
+  for (const c of test) bySection.set(`${c.m}|${c.s}`, [...(bySection.get(`${c.m}|${c.s}`) ?? []), c.id]);
+  const ver = [...bySection.values()].flatMap((ids) => ids.filter((_, i) => i % 2 === 1));
+  store.db.prepare(`UPDATE clips SET role = 'verification' WHERE id IN (${ver.join(',')})`).run();
+  heldIn = new Set(ver);
+  try {
+    for (const a of ['A', 'B', 'C', 'ensemble', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'validation half held out', extra);
+  } finally {
+    heldIn = new Set();
+  }
+}
 
-const out = path.join(ROOT, 'bench', 'results', values.variants ? 'quality-variants.json' : 'quality.json');
-fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(
-  out,
-  JSON.stringify({ name: values.variants ? 'quality-variants' : 'quality', date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, machines, quick: values.quick, rows }, null, 1),
-);
-console.log(`wrote ${out}`);
+/** Writes what is measured so far (after each data set, so a long run leaves its figures). */
+function writeResults(): void {
+  const kind = values.validation ? 'quality-validation' : values.variants ? 'quality-variants' : 'quality';
+  const out = path.join(ROOT, 'bench', 'results', `${kind}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ name: kind, date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, machines, quick: values.quick, rows }, null, 1),
+  );
+  console.log(`wrote ${out}`);
+}
+
+await valveSet();
+writeResults();
+const scales = values.scales === 'none' ? [] : values.scales ? values.scales.split(',').map(Number) : values.quick ? [0.1] : [0.3, 1.0];
+for (const scale of scales) {
+  await generatorSet(scale);
+  writeResults();
+}
+
 fs.rmSync(work, { recursive: true, force: true });

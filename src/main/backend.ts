@@ -206,7 +206,7 @@ export function createBackend(opts: BackendOptions): BackendHandle {
       const s = store();
       if (s.clips.count() === 0) throw new HarkError('bad_input', 'the project has no clips: import a package first');
       const { info } = jobs.start('eval', `Evaluate ${req.approach}${req.machineTypes?.length ? ` on ${req.machineTypes.join(', ')}` : ''}`, async (ctx) => {
-        const r = await runInWorker('eval', { projectDir: s.dir, approach: req.approach, protocol: req.protocol, encoder: req.encoder, machineTypes: req.machineTypes }, ctx);
+        const r = await runInWorker('eval', { projectDir: s.dir, approach: req.approach, protocol: req.protocol, encoder: req.encoder, machineTypes: req.machineTypes, ensembleMembers: req.members }, ctx);
         events.emit('runs.changed', { runIds: r.runIds });
         return r;
       });

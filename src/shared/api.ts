@@ -169,7 +169,10 @@ export interface RunFigures {
 
 export interface RunSummary {
   runId: number;
+  /** 'A', 'B', 'C' or 'ensemble' */
   approach: string | null;
+  /** the ensemble's members, in order ('ensemble' runs only) */
+  members?: string[];
   machineType: string;
   section: string;
   state: string;
@@ -184,6 +187,11 @@ export interface RunDetail extends RunSummary {
   config: Record<string, unknown>;
   thresholdMethod: string;
   clips: { clipId: number; name: string; score: number; domain: 'source' | 'target' | null; label: 'normal' | 'anomaly' | null; verdict: Verdict | null }[];
+}
+
+/** How a run's detector is named to people: 'A', or 'ensemble A+B+C'. */
+export function approachLabel(r: { approach: string | null; members?: readonly string[] }): string {
+  return r.members?.length ? `${r.approach ?? '?'} ${r.members.join('+')}` : (r.approach ?? '?');
 }
 
 export interface GateCell {
@@ -231,7 +239,7 @@ export interface ProjectSettings {
 
 export interface ModelsInfo {
   encoders: EncoderInfo[];
-  detectors: { id: number; approach: string; machineType: string; section: string; createdAt: string }[];
+  detectors: { id: number; approach: string; members?: string[]; machineType: string; section: string; createdAt: string }[];
   cache: { encoderId: string; entries: number; bytes: number }[];
 }
 
@@ -343,13 +351,16 @@ export const contract = {
   'eval.start': method<JobInfo>()(
     z
       .object({
-        approach: z.enum(['A', 'B', 'C', 'auto']),
+        approach: z.enum(['A', 'B', 'C', 'auto', 'ensemble']),
         protocol: z.enum(['standard', 'fewshot-from-test']).default('standard'),
         encoder: z.string().trim().min(1).max(100).optional(),
         machineTypes: z.array(z.string()).max(100).optional(),
+        /** approach 'ensemble': its members (default: the section's Form-eligible approaches) */
+        members: z.array(z.enum(['A', 'B', 'C'])).min(2).max(3).optional(),
       })
-      .strict(),
-    'Fit and evaluate an approach on every section as a background job.',
+      .strict()
+      .refine((r) => !r.members || r.approach === 'ensemble', { message: "members is for approach 'ensemble'", path: ['members'] }),
+    'Fit and evaluate an approach, or the rank-averaged ensemble of several, on every section as a background job.',
   ),
   'runs.list': method<RunSummary[]>()(z.object({}).strict(), 'Evaluation runs, newest first, with their figures.'),
   'runs.get': method<RunDetail>()(z.object({ runId: id }).strict(), "One run's report and every scored clip."),

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getApproach } from '../../src/main/approaches/registry';
+import { loadDetectorState } from '../../src/main/eval/ensemble';
 import type { FeatureRequest } from '../../src/main/approaches/types';
 import { generateDataset } from '../../src/main/data/generator';
 import { checkConsistency, type ConsistencyProblem } from '../../src/main/store/consistency';
@@ -167,7 +167,7 @@ export function checkAfterCrash(dir: string): { problems: ConsistencyProblem[]; 
   const store = Store.open(dir); // quick_check and migrations: throws when the store cannot be opened
   try {
     const integrity = String(store.db.pragma('integrity_check', { simple: true }));
-    const rep = checkConsistency(store.db, { loadDetector: (d) => void getApproach(d.approach).deserialise({ json: d.json as Record<string, unknown>, blobs: d.blobs }) });
+    const rep = checkConsistency(store.db, { loadDetector: (d) => void loadDetectorState(d.approach, { json: d.json as Record<string, unknown>, blobs: d.blobs }) });
     return { problems: rep.problems, integrity };
   } finally {
     store.close();

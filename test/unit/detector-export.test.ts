@@ -103,13 +103,13 @@ describe('portable detector export and scoring', () => {
 
     // self-contained: the header carries A's (ONNX) encoder entry and its model file, byte for byte
     const c = await openContainer(fileA);
-    expect(c.header.encoder.id).toBe(resA.config.encoder);
-    const shipped = (await readManifest(path.join(ROOT, 'models', 'manifest.json'))).encoders.find((e) => e.id === c.header.encoder.id)!;
-    expect(c.header.encoder.runtime).toBe('onnx');
+    expect(c.header.encoder!.id).toBe(resA.config.encoder);
+    const shipped = (await readManifest(path.join(ROOT, 'models', 'manifest.json'))).encoders.find((e) => e.id === c.header.encoder!.id)!;
+    expect(c.header.encoder!.runtime).toBe('onnx');
     const model = c.header.entries.find((e) => e.name === `model/${shipped.files[0].path}`)!;
     expect(model.sha256).toBe(shipped.files[0].sha256);
     expect(model.bytes).toBe(shipped.files[0].bytes);
-    expect(c.header.encoder.licenceRestricted).toBe(shipped.licence.licence_restricted);
+    expect(c.header.encoder!.licenceRestricted).toBe(shipped.licence.licence_restricted);
     if (shipped.licence.licence_restricted) expect(s.notes.join(' ')).toMatch(/restricted licence/);
     expect(c.header.machineType).toBe('fan');
     expect(c.header.source).toMatchObject({ detectorId: resA.detectorId, runId: resA.runId });
@@ -126,7 +126,7 @@ describe('portable detector export and scoring', () => {
   it('B (DSP encoder, nothing to embed): chosen by run, same scores as stored', async () => {
     const s = sumB;
     expect(s.detectorId).toBe(resB.detectorId);
-    expect(s.encoder).toMatchObject({ id: 'logmel_stats', embeddedBytes: 0 });
+    expect(s.encoders).toMatchObject([{ id: 'logmel_stats', embeddedBytes: 0 }]);
     const c = await openContainer(fileB);
     expect(c.header.entries.every((e) => e.kind === 'state')).toBe(true);
     const want = stored(resB.runId);
@@ -220,7 +220,7 @@ describe('portable detector export and scoring', () => {
   });
 
   it('a consistent file with a wrong header is refused by field', async () => {
-    const enc = (await openContainer(fileA)).header.encoder;
+    const enc = (await openContainer(fileA)).header.encoder!;
     const modelFile = (enc.entry as { files: { path: string }[] }).files[0].path;
     const to = (name: string, mutate: (h: DetectorHeader) => void) => {
       const dest = path.join(work, name);
@@ -235,14 +235,14 @@ describe('portable detector export and scoring', () => {
     await rejects(to('noth.hark-detector', (h) => delete (h as Partial<DetectorHeader>).threshold)).toThrow(/field 'threshold'/);
     await rejects(to('state.hark-detector', (h) => (h.state.version = 99))).toThrow(/approach A state: .*field 'version'/);
     await rejects(
-      to('escape.hark-detector', (h) => ((h.encoder.entry as { files: { path: string }[] }).files[0].path = `../${modelFile}`)),
+      to('escape.hark-detector', (h) => ((h.encoder!.entry as { files: { path: string }[] }).files[0].path = `../${modelFile}`)),
     ).toThrow(new RegExp(`field 'encoder.entry.files' names "\\.\\./${modelFile}", not a bare file name`));
-    await rejects(to('fp.hark-detector', (h) => (h.encoder.fingerprint = `${enc.id}@${enc.version}#0000`))).toThrow(
+    await rejects(to('fp.hark-detector', (h) => (h.encoder!.fingerprint = `${enc.id}@${enc.version}#0000`))).toThrow(
       new RegExp(`fingerprint ${enc.fingerprint}, the header says ${enc.id}@${enc.version}#0000`),
     );
-    await rejects(to('req.hark-detector', (h) => (h.encoder.featureRequest = { kind: 'embedding', encoder: enc.id }))).toThrow(/asks for features .*"patches".*the header says .*"embedding"/);
+    await rejects(to('req.hark-detector', (h) => (h.encoder!.featureRequest = { kind: 'embedding', encoder: enc.id }))).toThrow(/asks for features .*"patches".*the header says .*"embedding"/);
     await rejects(
-      to('sha.hark-detector', (h) => ((h.encoder.entry as { files: { sha256: string }[] }).files[0].sha256 = '0'.repeat(64))),
+      to('sha.hark-detector', (h) => ((h.encoder!.entry as { files: { sha256: string }[] }).files[0].sha256 = '0'.repeat(64))),
     ).toThrow(new RegExp(`entry 'model/${modelFile}' has sha256 [0-9a-f]{64}, the encoder's manifest entry says 0{64}`));
   });
 
@@ -266,7 +266,7 @@ describe('portable detector export and scoring', () => {
       new RegExp(`run ${resA.runId} used detector ${resA.detectorId}, not detector ${resB.detectorId}`),
     );
     // a project that switched off licence-restricted models does not hand one out
-    const restricted = (await openContainer(fileA)).header.encoder.licenceRestricted;
+    const restricted = (await openContainer(fileA)).header.encoder!.licenceRestricted;
     if (restricted) {
       store.project.setJson('allow_restricted_models', false);
       try {

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { listDcase } from '../data/import/dcase';
 import { importListing } from '../data/import/importer';
 import { runEvaluation } from '../eval/run';
-import type { SectionResult } from '../eval/evaluate';
+import type { ApproachChoice, SectionResult } from '../eval/evaluate';
+import type { MemberId } from '../eval/ensemble';
 import type { ScoreSummary } from '../../shared/metrics';
 import { UsageError, type CliIO, type Command } from './command';
 import { openOrCreate } from './import';
@@ -16,7 +17,7 @@ export function printResults(io: CliIO, results: SectionResult[], summary: Score
   io.out('machine      sec  appr  AUC-src  AUC-tgt   pAUC   support/test  threshold');
   for (const r of results) {
     const m = r.metrics;
-    io.out(`${r.machineType.padEnd(12)} ${r.section.padEnd(4)} ${r.approach.padEnd(5)} ${pct(m?.aucSource)}   ${pct(m?.aucTarget)}  ${pct(m?.pauc)}   ${`${r.counts.support}/${r.counts.test}`.padStart(10)}   ${r.threshold.value.toPrecision(4)}`);
+    io.out(`${r.machineType.padEnd(12)} ${r.section.padEnd(4)} ${(r.members?.join('+') ?? r.approach).padEnd(5)} ${pct(m?.aucSource)}   ${pct(m?.aucTarget)}  ${pct(m?.pauc)}   ${`${r.counts.support}/${r.counts.test}`.padStart(10)}   ${r.threshold.value.toPrecision(4)}`);
   }
   if (summary) io.out(`official score ${pct(summary.official)}  (hmean AUC source ${pct(summary.hmeanAucSource)}, AUC target ${pct(summary.hmeanAucTarget)}, pAUC ${pct(summary.hmeanPauc)})`);
   else io.out('no ground-truth labels: metrics not computed (submission files still written)');
@@ -25,7 +26,7 @@ export function printResults(io: CliIO, results: SectionResult[], summary: Score
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate an approach on a DCASE-layout root: submission files, report.json, report.html',
-  usage: 'hark eval --data ROOT --approach A|B|C|auto --out DIR [--protocol standard|fewshot-from-test] [--encoder ID] [--machines a,b] [--project DIR]',
+  usage: 'hark eval --data ROOT --approach A|B|C|auto|ensemble --out DIR [--members A,B] [--protocol standard|fewshot-from-test] [--encoder ID] [--machines a,b] [--project DIR]',
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
@@ -36,6 +37,7 @@ export const evalCommand: Command = {
         protocol: { type: 'string', default: 'standard' },
         encoder: { type: 'string' },
         machines: { type: 'string' },
+        members: { type: 'string' },
         project: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
@@ -43,8 +45,12 @@ export const evalCommand: Command = {
     });
     if (!values.data) throw new UsageError('--data ROOT is required');
     if (!values.out) throw new UsageError('--out DIR is required');
-    const approach = values.approach!.toUpperCase() === 'AUTO' ? 'auto' : values.approach!.toUpperCase();
-    if (!['A', 'B', 'C', 'auto'].includes(approach)) throw new UsageError(`--approach is A, B, C or auto, got ${values.approach}`);
+    const lower = values.approach!.toLowerCase();
+    const approach = lower === 'auto' || lower === 'ensemble' ? lower : values.approach!.toUpperCase();
+    if (!['A', 'B', 'C', 'auto', 'ensemble'].includes(approach)) throw new UsageError(`--approach is A, B, C, auto or ensemble, got ${values.approach}`);
+    const members = values.members ? values.members.split(',').map((m) => m.trim().toUpperCase()) : undefined;
+    if (members && approach !== 'ensemble') throw new UsageError('--members is for --approach ensemble');
+    if (members && (members.length < 2 || members.some((m) => !['A', 'B', 'C'].includes(m)))) throw new UsageError(`--members is two or more of A, B, C separated by commas, got ${values.members}`);
     if (values.protocol !== 'standard' && values.protocol !== 'fewshot-from-test') throw new UsageError(`--protocol is standard or fewshot-from-test, got ${values.protocol}`);
     const out = path.resolve(values.out);
     const store = openOrCreate(path.resolve(values.project ?? path.join(out, 'project')));
@@ -58,7 +64,8 @@ export const evalCommand: Command = {
       if (imp.failed) io.err(`import: ${imp.failed} file(s) failed; see the project's import log`);
       const bar2 = cliProgress(io, 'eval');
       const { results, report, skipped } = await runEvaluation(store, {
-        approach: approach as 'A' | 'B' | 'C' | 'auto',
+        approach: approach as ApproachChoice,
+        ensembleMembers: members as MemberId[] | undefined,
         protocol: values.protocol,
         encoder: values.encoder,
         machineTypes: values.machines ? values.machines.split(',').map((s) => s.trim()) : undefined,

@@ -43,8 +43,11 @@ export const exportCommand: Command = {
         return 0;
       }
       io.out(`wrote ${s.out} (${mb(s.bytes)})`);
-      io.out(`  detector ${s.detectorId} from run ${s.runId}: approach ${s.approach}, ${s.machineType} section ${s.section}`);
-      io.out(`  encoder ${s.encoder.id}@${s.encoder.version}${s.encoder.embeddedBytes ? `, model embedded (${mb(s.encoder.embeddedBytes)})` : ' (DSP, no model file)'}`);
+      io.out(`  detector ${s.detectorId} from run ${s.runId}: ${s.members ? `ensemble ${s.members.join('+')}` : `approach ${s.approach}`}, ${s.machineType} section ${s.section}`);
+      s.encoders.forEach((e, i) => {
+        const who = s.members ? ` (${s.members[i]})` : '';
+        io.out(`  encoder${who} ${e.id}@${e.version}${e.embeddedBytes ? `, model embedded (${mb(e.embeddedBytes)})` : ' (DSP, no model file)'}`);
+      });
       io.out(`  threshold ${s.threshold.value.toPrecision(6)} (${s.threshold.method})`);
       if (s.verified) io.out(`  checked: clip '${s.verified.clip}' scores ${s.verified.portable.toPrecision(9)} from the file, ${s.verified.stored.toPrecision(9)} in the project`);
       for (const n of s.notes) io.err(`note: ${n}`);

@@ -66,7 +66,7 @@ export const scoreCommand: Command = {
       io.out(
         JSON.stringify(
           {
-            detector: { file: values.detector, approach: header.approach, machineType: header.machineType, section: header.section, encoder: `${header.encoder.id}@${header.encoder.version}`, threshold: header.threshold },
+            detector: { file: values.detector, approach: header.approach, machineType: header.machineType, section: header.section, encoder: (header.encoder ? [header.encoder] : header.encoders!).map((e) => `${e.id}@${e.version}`).join(' + '), threshold: header.threshold },
             files: results,
           },
           null,

@@ -20,7 +20,8 @@ import type { RunRow } from '../store/results-repo';
 import type { Store } from '../store/store';
 import { ANALYSIS_RATE } from '../../shared/domain';
 import { allowRestrictedModels } from './evaluate';
-import { f32Bytes, writeContainer, type ContainerPart, type DetectorHeader, type HeaderDraft } from './portable/container';
+import { f32Bytes, writeContainer, type ContainerPart, type DetectorHeader, type EncoderHeader, type HeaderDraft } from './portable/container';
+import { ENSEMBLE, loadDetectorState, type EnsembleState } from './ensemble';
 import { PortableDetector } from './portable/scorer';
 
 export { DETECTOR_EXT, DETECTOR_FORMAT, DetectorFileError, openContainer } from './portable/container';
@@ -47,9 +48,12 @@ export interface ExportSummary {
   detectorId: number;
   runId: number;
   approach: DetectorHeader['approach'];
+  /** the ensemble's members, in order (ensembles only) */
+  members?: string[];
   machineType: string;
   section: string;
-  encoder: { id: string; version: string; fingerprint: string; embeddedBytes: number; licenceRestricted: boolean; licence: string };
+  /** the encoder of each pipeline: one for an approach, one per member for an ensemble */
+  encoders: { id: string; version: string; fingerprint: string; embeddedBytes: number; licenceRestricted: boolean; licence: string }[];
   threshold: { value: number; method: string };
   /** the run's stored score of one test clip against the score from the written file */
   verified: { clip: string; stored: number; portable: number } | null;
@@ -67,6 +71,14 @@ function portabilityProblem(approach: string, config: Record<string, unknown>): 
     return "approach B with normalisation 'transductive-test' takes its statistics from the whole test batch, so a clip's score depends on the others scored with it; refit with normalisation 'loo-train' to export";
   }
   return null;
+}
+
+/** Every config a detector's scores read: the approach's, the copy in its state, and each ensemble member's. */
+function configsToCheck(approach: string, config: unknown, stateJson: Record<string, unknown>): { approach: string; config: Record<string, unknown> }[] {
+  const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : null);
+  if (approach !== ENSEMBLE) return [obj(config), obj(stateJson.config)].filter((c) => c !== null).map((c) => ({ approach, config: c! }));
+  const members = Array.isArray(stateJson.members) ? (stateJson.members as { approach?: unknown; config?: unknown; state?: unknown }[]) : [];
+  return members.flatMap((m) => [obj(m.config), obj(obj(m.state)?.config)].filter((c) => c !== null).map((c) => ({ approach: String(m.approach), config: c! })));
 }
 
 function pickRun(store: Store, sel: ExportSelection): { run: RunRow; detectorId: number } {
@@ -97,52 +109,61 @@ export async function exportDetector(store: Store, sel: ExportSelection, out: st
   const th = ThresholdSchema.safeParse((run.report as { threshold?: unknown } | null)?.threshold);
   if (!th.success) throw new HarkError('bad_input', `run ${run.id}'s report has no usable field 'threshold' (${th.error.issues[0].message})`);
 
-  const approach = getApproach(det.approach);
-  const config = approach.parseConfig(det.config) as Record<string, unknown>;
-  // score() reads the config inside the state, so that one is checked as well
-  const inState = det.stateJson.config;
-  const problem = portabilityProblem(approach.id, config) ?? (inState && typeof inState === 'object' ? portabilityProblem(approach.id, inState as Record<string, unknown>) : null);
-  if (problem) throw new HarkError('bad_input', `detector ${detectorId}: ${problem}`);
+  // settings that tie a score to the batch are refused first: the approach's own config and the one inside its state
+  for (const c of configsToCheck(det.approach, det.config, det.stateJson)) {
+    const problem = portabilityProblem(c.approach, c.config);
+    if (problem) throw new HarkError('bad_input', `detector ${detectorId}${det.approach === ENSEMBLE ? ` (member ${c.approach})` : ''}: ${problem}`);
+  }
   // the stored state must load with this Hark before it is handed to a fleet
-  approach.deserialise({ json: det.stateJson, blobs: det.blobs });
-  const request: FeatureRequest = approach.featureRequest(config);
+  const loaded = loadDetectorState(det.approach, { json: det.stateJson, blobs: det.blobs });
+  const ensemble = det.approach === ENSEMBLE ? (loaded as EnsembleState) : null;
+  // the pipelines: the approach itself, or each member of the ensemble
+  const pipelines = ensemble
+    ? ensemble.members.map((m, i) => ({ approach: m.impl, config: m.impl.parseConfig(m.config) as Record<string, unknown>, modelPrefix: `model/m${i}/` }))
+    : [{ approach: getApproach(det.approach), config: getApproach(det.approach).parseConfig(det.config) as Record<string, unknown>, modelPrefix: 'model/' }];
 
   const registry = await loadModelRegistry({ modelsDir: opts.modelsDir, userManifests: opts.userManifests });
-  const resolved = registry.resolve(request.encoder);
-  if (!resolved.installed) throw new HarkError('bad_input', `encoder '${request.encoder}' is not installed (${resolved.entry.install?.command ?? 'see models/README.md'})`);
-  // a project that switched off licence-restricted models must not hand one out either
-  const enc = await loadEncoder(request.encoder, { registry, allowLicenceRestricted: allowRestrictedModels(store) });
-  const fingerprint = enc.fingerprint;
-  await enc.dispose();
-  // the project's features name the encoder they came from: a model replaced since the fit would pair the bank with other features
-  const cached = store.embeddings.stats().filter((s) => s.encoderId === request.encoder).map((s) => s.encoderVersion);
-  if (cached.length && !cached.includes(fingerprint)) {
-    throw new HarkError('conflict', `detector ${detectorId} was fitted on features of encoder ${[...new Set(cached)].join(', ')}; the installed model is ${fingerprint}, so the exported encoder would not match the detector`);
-  }
-
   const notes: string[] = [];
-  const e = resolved.entry;
-  if (e.licence.licence_restricted) notes.push(`encoder '${e.id}' has a restricted licence (${e.licence.name}); the detector file embeds it, mind its terms when distributing`);
   const parts: ContainerPart[] = Object.keys(det.blobs)
     .sort()
     .map((name) => ({ name: `state/${name}`, kind: 'state' as const, data: f32Bytes(det.blobs[name]) }));
-  const files = resolved.files.map((f) => ({ ...f, name: path.basename(f.path) }));
-  if (new Set(files.map((f) => f.name)).size !== files.length) throw new HarkError('bad_input', `encoder '${e.id}' has two model files of the same name; cannot embed them`);
-  for (const f of files) parts.push({ name: `model/${f.name}`, kind: 'model', file: f.path });
-  const entry = { ...e, files: e.files.map((f, i) => ({ ...f, path: files[i].name })) };
+  const encoders: EncoderHeader[] = [];
+  const summaries: ExportSummary['encoders'] = [];
+  for (const p of pipelines) {
+    const request: FeatureRequest = p.approach.featureRequest(p.config);
+    const resolved = registry.resolve(request.encoder);
+    if (!resolved.installed) throw new HarkError('bad_input', `encoder '${request.encoder}' is not installed (${resolved.entry.install?.command ?? 'see models/README.md'})`);
+    // a project that switched off licence-restricted models must not hand one out either
+    const enc = await loadEncoder(request.encoder, { registry, allowLicenceRestricted: allowRestrictedModels(store) });
+    const fingerprint = enc.fingerprint;
+    await enc.dispose();
+    // the project's features name the encoder they came from: a model replaced since the fit would pair the bank with other features
+    const cached = store.embeddings.stats().filter((x) => x.encoderId === request.encoder).map((x) => x.encoderVersion);
+    if (cached.length && !cached.includes(fingerprint)) {
+      throw new HarkError('conflict', `detector ${detectorId} was fitted on features of encoder ${[...new Set(cached)].join(', ')}; the installed model is ${fingerprint}, so the exported encoder would not match the detector`);
+    }
+    const e = resolved.entry;
+    if (e.licence.licence_restricted && !summaries.some((x) => x.id === e.id)) notes.push(`encoder '${e.id}' has a restricted licence (${e.licence.name}); the detector file embeds it, mind its terms when distributing`);
+    const files = resolved.files.map((f) => ({ ...f, name: path.basename(f.path) }));
+    if (new Set(files.map((f) => f.name)).size !== files.length) throw new HarkError('bad_input', `encoder '${e.id}' has two model files of the same name; cannot embed them`);
+    for (const f of files) parts.push({ name: `${p.modelPrefix}${f.name}`, kind: 'model', file: f.path });
+    const entry = { ...e, files: e.files.map((f, i) => ({ ...f, path: files[i].name })) };
+    encoders.push({ id: e.id, version: e.version, fingerprint, runtime: e.runtime, entry, featureRequest: request, licenceRestricted: e.licence.licence_restricted });
+    summaries.push({ id: e.id, version: e.version, fingerprint, embeddedBytes: files.reduce((acc, f) => acc + f.bytes, 0), licenceRestricted: e.licence.licence_restricted, licence: e.licence.name });
+  }
 
   const draft: HeaderDraft = {
     format: 'hark-detector/1',
     createdAt: new Date().toISOString(),
     hark: appVersion(),
     source: { project: store.dir, projectName: store.info().name, detectorId, runId: run.id, fittedAt: det.createdAt },
-    approach: approach.id,
+    approach: det.approach as DetectorHeader['approach'],
     machineType: det.machineType,
     section: det.section,
-    config,
+    config: ensemble ? det.config : pipelines[0].config,
     state: det.stateJson,
     threshold: th.data,
-    encoder: { id: e.id, version: e.version, fingerprint, runtime: e.runtime, entry, featureRequest: request, licenceRestricted: e.licence.licence_restricted },
+    ...(ensemble ? { encoders } : { encoder: encoders[0] }),
     slicing: { sampleRate: ANALYSIS_RATE, clipS: SLICE_DEFAULTS.clipS, hopS: SLICE_DEFAULTS.clipS, minTailS: SLICE_DEFAULTS.minTailS, maxSingleClipS: SLICE_DEFAULTS.maxSingleClipS },
   };
   const target = path.resolve(out);
@@ -163,10 +184,11 @@ export async function exportDetector(store: Store, sel: ExportSelection, out: st
     bytes: fs.statSync(target).size,
     detectorId,
     runId: run.id,
-    approach: approach.id,
+    approach: det.approach as DetectorHeader['approach'],
+    ...(ensemble ? { members: ensemble.members.map((m) => m.approach) } : {}),
     machineType: det.machineType,
     section: det.section,
-    encoder: { id: e.id, version: e.version, fingerprint, embeddedBytes: files.reduce((s, f) => s + f.bytes, 0), licenceRestricted: e.licence.licence_restricted, licence: e.licence.name },
+    encoders: summaries,
     threshold: th.data,
     verified,
     notes,

@@ -13,8 +13,11 @@ import { throwIfCancelled } from '../jobs/manager';
 import { sectionMetrics, type SectionMetrics } from './section-metrics';
 import { gammaThreshold, noiseCalibratedThreshold, quantileThreshold } from './threshold';
 import { chooseByValidation } from './validate';
+import { combineResults, ENSEMBLE, ensembleName, ensembleState, serialiseEnsemble, type DetectorKind, type MemberId } from './ensemble';
+import type { SerialisedState } from '../approaches/types';
 
-export type ApproachChoice = 'A' | 'B' | 'C' | 'auto';
+/** 'ensemble': the rank-averaged ensemble of the section's Form-eligible approaches (needs verification clips) */
+export type ApproachChoice = 'A' | 'B' | 'C' | 'auto' | typeof ENSEMBLE;
 export type Protocol = 'standard' | 'fewshot-from-test';
 
 export interface EvalOptions {
@@ -29,6 +32,8 @@ export interface EvalOptions {
   progress?: (p: { stage?: string; done: number; total: number }) => void;
   /** called with each point of a training curve (C's loss) */
   series?: (name: string, value: number) => void;
+  /** approach 'ensemble': its members (default: the section's Form-eligible approaches) */
+  ensembleMembers?: MemberId[];
   /** fewshot-from-test: support clips per domain (default 3) */
   fewshotSupport?: number;
 }
@@ -45,7 +50,9 @@ export interface ScoredClip {
 export interface SectionResult {
   machineType: string;
   section: string;
-  approach: 'A' | 'B' | 'C';
+  approach: DetectorKind;
+  /** the ensemble's members, in order */
+  members?: MemberId[];
   why: string[];
   detectorId: number;
   runId: number;
@@ -124,16 +131,21 @@ export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 
   return { normals, noise, test: testClips.filter((c) => !taken.has(c.id)) };
 }
 
-/** The Form's routing advice for one section (FORM.md rules 1-3). */
-function sectionRouting(machineType: string, section: string, store: Store): RoutingAdvice {
+/**
+ * The Form's routing advice for one section (FORM.md rules 1-3), on the clips as the protocol splits
+ * them: under fewshot-from-test the support clips taken from the test split count as the training
+ * normals they have become.
+ */
+function sectionRouting(machineType: string, section: string, store: Store, normals: ClipRecord[] = []): RoutingAdvice {
+  const asSplit = new Map(normals.map((c) => [c.id, c.role]));
   const clips = formClips(store.db)
     .filter((r) => r.machineType === machineType && r.section === section)
-    .map((r) => r.clip);
+    .map((r) => (asSplit.has(r.clipId) ? { ...r.clip, role: asSplit.get(r.clipId)! } : r.clip));
   return checkSection(machineType, section, clips).routing;
 }
 
 /** Routing for `auto` from the Form rules (FORM.md); never from test labels. */
-export function chooseByRules(machineType: string, section: string, store: Store, normals: ClipRecord[], routing = sectionRouting(machineType, section, store)): { approach: 'A' | 'B' | 'C'; why: string[] } {
+export function chooseByRules(machineType: string, section: string, store: Store, normals: ClipRecord[], routing = sectionRouting(machineType, section, store, normals)): { approach: 'A' | 'B' | 'C'; why: string[] } {
   const target = normals.filter((c) => c.role === 'target_normal').length;
   const source = normals.filter((c) => c.role === 'source_normal').length;
   let primary = routing.primary;
@@ -240,37 +252,36 @@ async function fitAndScore(
   return { state, config, results, trainScores, noiseScores, thresholdSource, timings: { featuresMs, fitMs, scoreMs }, supportCount: useNormals.length };
 }
 
-export async function evaluateSection(store: Store, features: FeatureService, machineType: string, section: string, opts: EvalOptions): Promise<SectionResult> {
-  const all = store.clips.forSection(machineType, section);
-  const { normals, noise, test } = splitSection(all, opts.protocol ?? 'standard', opts.fewshotSupport ?? 3);
-  if (normals.length === 0) throw new Error(`${machineType} section ${section}: no normal training clips (target_normal or source_normal); import some or use --protocol fewshot-from-test`);
-  if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
-  const routing = opts.approach === 'auto' ? sectionRouting(machineType, section, store) : null;
-  let chosen = routing ? chooseByRules(machineType, section, store, normals, routing) : { approach: opts.approach as 'A' | 'B' | 'C', why: [`${opts.approach} chosen by the user`] };
-  if (routing) {
-    // rule 4: labeled verification clips (never test labels) decide among the eligible approaches
-    const verification = all.filter((c) => c.role === 'verification');
-    const eligible = routing.approaches;
-    const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, eligible, opts) : null;
-    if (v) chosen = { approach: v.approach, why: [...chosen.why, ...v.why] };
-  }
-  const approach = getApproach(chosen.approach);
-
-  const fs = await fitAndScore(store, features, approach, machineType, section, normals, noise, test, opts);
-  const ser = approach.serialise(fs.state);
-
-  let threshold: SectionResult['threshold'];
-  if (fs.trainScores && fs.trainScores.length >= 3) {
+/** The decision threshold from honest training scores (gamma fit, DCASE baseline), else the median of the test scores. */
+function decisionThreshold(trainScores: number[] | null, source: string, testScores: number[]): SectionResult['threshold'] {
+  if (trainScores && trainScores.length >= 3) {
     try {
-      threshold = { value: gammaThreshold(fs.trainScores, 0.9), method: `gamma fit, 0.9 quantile of ${fs.thresholdSource}` };
+      return { value: gammaThreshold(trainScores, 0.9), method: `gamma fit, 0.9 quantile of ${source}` };
     } catch {
-      threshold = { value: quantileThreshold(fs.trainScores, 0.9), method: `empirical 0.9 quantile of ${fs.thresholdSource}` };
+      return { value: quantileThreshold(trainScores, 0.9), method: `empirical 0.9 quantile of ${source}` };
     }
-  } else {
-    const s = fs.results.map((r) => r.score).sort((a, b) => a - b);
-    threshold = { value: s[Math.floor(0.5 * (s.length - 1))], method: 'median of test scores (no honest training scores available)' };
   }
+  const s = [...testScores].sort((x, y) => x - y);
+  return { value: s[Math.floor(0.5 * (s.length - 1))], method: 'median of test scores (no honest training scores available)' };
+}
 
+/** What a section's fit produced, one approach or an ensemble, ready to store. */
+interface Fitted {
+  kind: DetectorKind;
+  members?: MemberId[];
+  config: Record<string, unknown>;
+  ser: SerialisedState;
+  results: ScoreResult[];
+  threshold: SectionResult['threshold'];
+  noiseThreshold: SectionResult['noiseThreshold'];
+  support: number;
+  timings: SectionResult['timings'];
+}
+
+async function fitSingle(store: Store, features: FeatureService, id: MemberId, machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions): Promise<Fitted> {
+  const approach = getApproach(id);
+  const fs = await fitAndScore(store, features, approach, machineType, section, normals, noise, test, opts);
+  const threshold = decisionThreshold(fs.trainScores, fs.thresholdSource, fs.results.map((r) => r.score));
   let noiseThreshold: SectionResult['noiseThreshold'] = null;
   if (fs.noiseScores.length >= 3 && fs.trainScores && fs.trainScores.length >= 3) {
     try {
@@ -280,43 +291,128 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
       noiseThreshold = null;
     }
   }
+  return { kind: id, config: fs.config as Record<string, unknown>, ser: approach.serialise(fs.state), results: fs.results, threshold, noiseThreshold, support: fs.supportCount, timings: fs.timings };
+}
 
+/**
+ * The rank-averaged ensemble (see ensemble.ts): every member fitted and scored as on its own, its
+ * ranks taken against its scores on the section's verification clips, the ranks averaged. The
+ * decision threshold is the mean of the members' thresholds mapped through their ranks: a clip at
+ * every member's own threshold sits exactly on the ensemble's.
+ */
+async function fitEnsemble(store: Store, features: FeatureService, ids: MemberId[], machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions): Promise<Fitted> {
+  const refIdx = test.map((c, i) => (c.role === 'verification' ? i : -1)).filter((i) => i >= 0);
+  if (refIdx.length < 2) {
+    throw new Error(`${machineType} section ${section}: the ensemble ranks each member's scores against its scores on the section's verification clips, and ${refIdx.length === 0 ? 'there are none' : 'there is only one'}; import verification clips or choose one approach`);
+  }
+  const fits: { id: MemberId; fs: Awaited<ReturnType<typeof fitAndScore>> }[] = [];
+  for (const [k, id] of ids.entries()) {
+    // each member reports its own stages; the whole is members x stages
+    const progress = opts.progress ? (p: { stage?: string; done: number; total: number }) => opts.progress!({ ...p, stage: `${id} (${k + 1}/${ids.length}): ${p.stage ?? ''}` }) : undefined;
+    fits.push({ id, fs: await fitAndScore(store, features, getApproach(id), machineType, section, normals, noise, test, { ...opts, progress }) });
+  }
+  const state = ensembleState(fits.map((f) => ({ approach: f.id, config: f.fs.config, state: f.fs.state, reference: refIdx.map((i) => f.fs.results[i].score) })));
+  const results = combineResults(
+    state,
+    fits.map((f) => f.fs.results),
+  );
+  const memberThresholds = fits.map((f) => decisionThreshold(f.fs.trainScores, f.fs.thresholdSource, f.fs.results.map((r) => r.score)));
+  const threshold = {
+    value: state.members.reduce((acc, m, k) => acc + m.map.rank(memberThresholds[k].value), 0) / state.members.length,
+    method: `mean rank of the members' thresholds (${fits.map((f, k) => `${f.id}: ${memberThresholds[k].method}`).join('; ')})`,
+  };
+  let noiseThreshold: SectionResult['noiseThreshold'] = null;
+  if (noise.length >= 3 && fits.every((f) => f.fs.noiseScores.length === noise.length)) {
+    const noiseScores = combineResults(
+      state,
+      fits.map((f) => f.fs.noiseScores.map((score) => ({ score }))),
+    ).map((r) => r.score);
+    const level = quantileThreshold(noiseScores, 0.99);
+    const fromNoise = level + 0.02 * Math.abs(level);
+    noiseThreshold = { value: Math.max(threshold.value, fromNoise), binding: fromNoise > threshold.value ? 'noise' : 'normal', method: `max(the ensemble's threshold, 0.99 quantile of ${noiseScores.length} noise-only clips + 2 %)` };
+  }
+  const sum = (k: keyof SectionResult['timings']) => fits.reduce((acc, f) => acc + f.fs.timings[k], 0);
+  return {
+    kind: ENSEMBLE,
+    members: ids,
+    config: { members: ids, combine: 'rank-average', reference: `${refIdx.length} verification clips`, configs: Object.fromEntries(fits.map((f) => [f.id, f.fs.config])) },
+    ser: serialiseEnsemble(state),
+    results,
+    threshold,
+    noiseThreshold,
+    support: Math.max(...fits.map((f) => f.fs.supportCount)),
+    timings: { featuresMs: sum('featuresMs'), fitMs: sum('fitMs'), scoreMs: sum('scoreMs') },
+  };
+}
+
+export async function evaluateSection(store: Store, features: FeatureService, machineType: string, section: string, opts: EvalOptions): Promise<SectionResult> {
+  const all = store.clips.forSection(machineType, section);
+  const { normals, noise, test } = splitSection(all, opts.protocol ?? 'standard', opts.fewshotSupport ?? 3);
+  if (normals.length === 0) throw new Error(`${machineType} section ${section}: no normal training clips (target_normal or source_normal); import some or use --protocol fewshot-from-test`);
+  if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
+  const routing = opts.approach === 'auto' || opts.approach === ENSEMBLE ? sectionRouting(machineType, section, store, normals) : null;
+  let chosen: { approach: DetectorKind; members?: MemberId[]; why: string[] };
+  if (opts.approach === ENSEMBLE) {
+    const given = opts.ensembleMembers?.length ? [...new Set(opts.ensembleMembers)] : null;
+    const members = given ?? routing!.approaches;
+    if (members.length < 2) {
+      throw new Error(
+        given
+          ? `${machineType} section ${section}: an ensemble needs two or more members, got ${members.join('') || 'none'}`
+          : `${machineType} section ${section}: the Form makes ${members.length ? `only ${members[0]}` : 'no approach'} eligible here (${routing!.reasons.join('; ')}); an ensemble needs two or more`,
+      );
+    }
+    const name = ensembleName(members.map((approach) => ({ approach })));
+    chosen = { approach: ENSEMBLE, members, why: [given ? `ensemble ${name} chosen by the user` : `ensemble of the Form-eligible approaches ${name} chosen by the user`] };
+  } else if (routing) {
+    chosen = chooseByRules(machineType, section, store, normals, routing);
+    // rule 4: labeled verification clips (never test labels) decide among the eligible approaches and their ensemble
+    const verification = all.filter((c) => c.role === 'verification');
+    const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, routing.approaches, opts) : null;
+    if (v) chosen = { approach: v.approach, members: v.members, why: [...chosen.why, ...v.why] };
+  } else {
+    chosen = { approach: opts.approach as MemberId, why: [`${opts.approach} chosen by the user`] };
+  }
+
+  const fit = chosen.approach === ENSEMBLE ? await fitEnsemble(store, features, chosen.members!, machineType, section, normals, noise, test, opts) : await fitSingle(store, features, chosen.approach, machineType, section, normals, noise, test, opts);
+  const { threshold, noiseThreshold } = fit;
   const scores: ScoredClip[] = test.map((c, i) => ({
     clipId: c.id,
     name: c.name,
-    score: fs.results[i].score,
+    score: fit.results[i].score,
     domain: c.domain,
     label: c.label,
-    decision: fs.results[i].score > threshold.value ? 1 : 0,
+    decision: fit.results[i].score > threshold.value ? 1 : 0,
   }));
   const metrics = sectionMetrics(scores);
   // detector, run, scores, maps and the finished state land in one transaction: a process killed
   // at any moment leaves either the whole evaluation or none of it (never a run stuck 'running')
   return store.tx(() => {
-    const detectorId = store.results.saveDetector({ approach: approach.id, machineType, section, config: fs.config, stateJson: ser.json, blobs: ser.blobs });
-    const runId = store.results.startRun('eval', approach.id, detectorId, { machineType, section, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null });
+    const detectorId = store.results.saveDetector({ approach: fit.kind, machineType, section, config: fit.config, stateJson: fit.ser.json, blobs: fit.ser.blobs });
+    const runId = store.results.startRun('eval', fit.kind, detectorId, { machineType, section, protocol: opts.protocol ?? 'standard', encoder: opts.encoder ?? null });
     store.results.saveScores(
       runId,
-      test.map((c, i) => ({ clipId: c.id, score: fs.results[i].score, parts: fs.results[i].parts })),
+      test.map((c, i) => ({ clipId: c.id, score: fit.results[i].score, parts: fit.results[i].parts })),
     );
     test.forEach((c, i) => {
-      const m = fs.results[i].map;
+      const m = fit.results[i].map;
       if (m) store.results.saveMap(runId, c.id, m.geometry, m.values, m.perLayer);
     });
     const result: SectionResult = {
       machineType,
       section,
-      approach: approach.id,
+      approach: fit.kind,
+      ...(fit.members ? { members: fit.members } : {}),
       why: chosen.why,
       detectorId,
       runId,
-      config: fs.config as Record<string, unknown>,
+      config: fit.config,
       threshold,
       noiseThreshold,
-      counts: { trainNormals: normals.length, support: fs.supportCount, test: test.length },
+      counts: { trainNormals: normals.length, support: fit.support, test: test.length },
       metrics,
       scores,
-      timings: fs.timings,
+      timings: fit.timings,
     };
     store.results.finishRun(runId, 'done', { ...result, scores: undefined });
     return result;

@@ -20,6 +20,7 @@ function summary(run: RunRow): RunSummary | null {
   return {
     runId: run.id,
     approach: run.approach,
+    ...(rep?.members?.length ? { members: rep.members } : {}),
     machineType: params.machineType,
     section: params.section ?? '00',
     state: run.state,
@@ -100,7 +101,10 @@ export function gateReport(store: Store, req: { runIds?: number[]; aucMin?: numb
 
 export async function modelsInfo(store: Store): Promise<ModelsInfo> {
   // read the store before the first await: the project may be switched (and this store closed) meanwhile
-  const detectors = store.results.detectors().map((d) => ({ id: d.id, approach: d.approach, machineType: d.machineType, section: d.section, createdAt: d.createdAt }));
+  const detectors = store.results.detectors().map((d) => {
+    const members = (d.config as { members?: unknown } | null)?.members;
+    return { id: d.id, approach: d.approach, ...(Array.isArray(members) ? { members: members.map(String) } : {}), machineType: d.machineType, section: d.section, createdAt: d.createdAt };
+  });
   const cache = store.embeddings.stats().map((c) => ({ encoderId: c.encoderId, entries: c.entries, bytes: c.bytes }));
   let encoders: ModelsInfo['encoders'] = [];
   try {

@@ -2,19 +2,24 @@
 // approach on the training normals, score the verification clips, and choose by their official score.
 // Test clips' labels are never read here; only clips the customer handed over as verification are.
 import type { ClipRecord } from '../../shared/domain';
-import { auc, domainAucs, harmonicMean } from '../../shared/metrics';
+import { auc, domainAucs, harmonicMean, quantileSorted } from '../../shared/metrics';
+import { createRandom } from '../../shared/random';
+import { MIN_VERIFICATION } from '../../shared/form';
 import { getApproach } from '../approaches/registry';
 import type { ClipFeatures, FitSet } from '../approaches/types';
 import type { FeatureService } from '../encoders/features';
 import type { EvalOptions } from './evaluate';
+import { ENSEMBLE, RankMap, rankAverage, type DetectorKind, type MemberId } from './ensemble';
 
 export interface ValidationOutcome {
-  approach: 'A' | 'B' | 'C';
+  approach: DetectorKind;
+  /** the ensemble's members, when the ensemble was chosen */
+  members?: MemberId[];
   why: string[];
 }
 
 /** The clip's verification truth: the engineer's verdict first, else the package label. */
-function truth(c: ClipRecord & { verdict?: string | null }): 0 | 1 | null {
+function truth(c: Pick<ClipRecord, 'label'> & { verdict?: string | null }): 0 | 1 | null {
   const v = c.verdict && c.verdict !== 'unsure' ? c.verdict : c.label;
   return v === 'anomaly' ? 1 : v === 'normal' ? 0 : null;
 }
@@ -27,13 +32,37 @@ export function validationFigure(rows: { domain: 'source' | 'target' | null; y: 
   return figs.length ? harmonicMean(figs.map((v) => Math.max(v, 1e-9))) : auc(rows.map((r) => r.y), rows.map((r) => r.score));
 }
 
-function ranks(x: number[]): number[] {
-  const idx = x.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const r = new Array<number>(x.length);
-  idx.forEach(([, i], k) => (r[i] = k / Math.max(1, x.length - 1)));
-  return r;
+/** Paired, class-stratified bootstrap of several candidates' figures on the same resampled clips. */
+export function pairedBootstrap(
+  rows: { domain: 'source' | 'target' | null; y: 0 | 1 }[],
+  candidates: number[][],
+  n = 200,
+  seed = 0,
+): { lower: number; upper: number; wins: number }[] {
+  const rng = createRandom(seed);
+  const pos = rows.map((r, i) => (r.y === 1 ? i : -1)).filter((i) => i >= 0);
+  const neg = rows.map((r, i) => (r.y === 0 ? i : -1)).filter((i) => i >= 0);
+  const reps = candidates.map(() => [] as number[]);
+  const wins = candidates.map(() => 0);
+  for (let r = 0; r < n; r++) {
+    const pick = [...neg.map(() => neg[rng.int(neg.length)]), ...pos.map(() => pos[rng.int(pos.length)])];
+    const figs = candidates.map((sc) => validationFigure(pick.map((i) => ({ domain: rows[i].domain, y: rows[i].y, score: sc[i] }))) ?? NaN);
+    figs.forEach((f, k) => reps[k].push(f));
+    const best = Math.max(...figs.filter((f) => !Number.isNaN(f)));
+    figs.forEach((f, k) => (wins[k] += f === best ? 1 : 0));
+  }
+  return reps.map((r, k) => {
+    const s = Float64Array.from(r.filter((v) => !Number.isNaN(v))).sort();
+    return s.length ? { lower: quantileSorted(s, 0.025), upper: quantileSorted(s, 0.975), wins: wins[k] / n } : { lower: NaN, upper: NaN, wins: 0 };
+  });
 }
 
+/**
+ * Fits each candidate on the training normals, scores every verification clip, and chooses by the
+ * official-style figure on the labeled ones: one approach, or the rank-averaged ensemble of all that
+ * scored (ranks against each member's own scores on the verification clips, as the ensemble detector
+ * ships). A tie goes to the single approach: one encoder, one fit, the same evidence.
+ */
 export async function chooseByValidation(
   features: FeatureService,
   machineType: string,
@@ -41,14 +70,12 @@ export async function chooseByValidation(
   normals: ClipRecord[],
   noise: ClipRecord[],
   verification: (ClipRecord & { verdict?: string | null })[],
-  candidates: ('A' | 'B' | 'C')[],
+  candidates: MemberId[],
   opts: EvalOptions,
 ): Promise<ValidationOutcome | null> {
-  const labeled = verification.filter((c) => truth(c) !== null);
-  const ys = labeled.map((c) => truth(c)!);
-  if (!ys.includes(0) || !ys.includes(1) || candidates.length < 2) return null;
+  if (candidates.length < 2 || !verification.some((c) => truth(c) === 0) || !verification.some((c) => truth(c) === 1)) return null;
   const meta = (c: ClipRecord, hide: boolean): ClipFeatures => ({ clipId: c.id, name: c.name, section: c.section, domain: hide ? null : c.domain, role: hide ? 'test' : c.role, attributes: c.attributes });
-  const figures: { id: 'A' | 'B' | 'C'; figure: number | null; scores: number[] | null; error?: string }[] = [];
+  const figures: CandidateScores[] = [];
   for (const id of candidates) {
     const approach = getApproach(id);
     try {
@@ -61,29 +88,84 @@ export async function chooseByValidation(
       const fN = await features.forClips([...useN, ...useZ], req, undefined, opts.signal);
       const set: FitSet = { machineType, section, normals: useN.map((c, i) => ({ ...meta(c, false), ...fN[i] })), noise: useZ.map((c, i) => ({ ...meta(c, false), ...fN[useN.length + i] })) };
       const state = await approach.fit(set, config, () => undefined, opts.signal);
-      const fV = await features.forClips(labeled, req, undefined, opts.signal);
-      const res = await approach.score(state, labeled.map((c, i) => ({ ...meta(c, true), ...fV[i] })));
+      const fV = await features.forClips(verification, req, undefined, opts.signal);
+      const res = await approach.score(state, verification.map((c, i) => ({ ...meta(c, true), ...fV[i] })));
       const scores = res.map((r) => r.score);
-      figures.push({ id, scores, figure: validationFigure(labeled.map((c, i) => ({ domain: c.domain, y: ys[i], score: scores[i] }))) });
+      figures.push({ id, scores });
     } catch (e) {
-      figures.push({ id, figure: null, scores: null, error: (e as Error).message.split('\n')[0] });
+      if (opts.signal?.aborted) throw e;
+      figures.push({ id, scores: null, error: (e as Error).message.split('\n')[0] });
     }
   }
-  const ok = figures.filter((f) => f.figure !== null);
-  if (ok.length === 0) return null;
-  ok.sort((a, b) => b.figure! - a.figure!);
+  return chooseAmong(verification, figures);
+}
+
+/** One candidate's scores of every verification clip (null when it could not be fitted or scored). */
+export interface CandidateScores {
+  id: MemberId;
+  scores: number[] | null;
+  error?: string;
+}
+
+/**
+ * The choice among single approaches and their rank-averaged ensemble from their scores of the
+ * verification clips, by the figure on the labeled ones. Null when the labels cannot decide.
+ */
+export function chooseAmong(verification: (Pick<ClipRecord, 'domain' | 'label'> & { verdict?: string | null })[], candidates: CandidateScores[]): ValidationOutcome | null {
+  const labeledIdx = verification.map((c, i) => (truth(c) !== null ? i : -1)).filter((i) => i >= 0);
+  const ys = labeledIdx.map((i) => truth(verification[i])!);
+  if (!ys.includes(0) || !ys.includes(1)) return null;
+  const rows = labeledIdx.map((i, k) => ({ domain: verification[i].domain, y: ys[k] }));
+  const figureOf = (all: number[]) => validationFigure(rows.map((r, k) => ({ ...r, score: all[labeledIdx[k]] })));
+  const figures: { id: DetectorKind; label: string; figure: number | null; scores: number[] | null; error?: string }[] = candidates.map((c) => ({
+    id: c.id,
+    label: c.id,
+    scores: c.scores,
+    figure: c.scores ? figureOf(c.scores) : null,
+    error: c.error,
+  }));
+  const singles = figures.filter((f) => f.figure !== null);
+  if (singles.length === 0) return null;
   const pct = (v: number) => (100 * v).toFixed(1);
   const why = [
-    `validated on ${labeled.length} labeled verification clips (${ys.filter((y) => y === 0).length} normal, ${ys.filter((y) => y === 1).length} anomalous): ` +
+    `validated on ${ys.length} labeled verification clips (${ys.filter((y) => y === 0).length} normal, ${ys.filter((y) => y === 1).length} anomalous): ` +
       figures.map((f) => `${f.id} ${f.figure !== null ? pct(f.figure) : `n/a (${f.error ?? 'no figure'})`}`).join(', '),
   ];
-  if (ok.length >= 2) {
-    // the rank-averaged ensemble, reported so the engineer sees whether combining would pay
-    const rs = ok.map((f) => ranks(f.scores!));
-    const ens = labeled.map((_, i) => rs.reduce((s, r) => s + r[i], 0) / rs.length);
-    const fe = validationFigure(labeled.map((c, i) => ({ domain: c.domain, y: ys[i], score: ens[i] })));
-    if (fe !== null) why.push(`rank-averaged ensemble of ${ok.map((f) => f.id).join('+')}: ${pct(fe)}${fe > ok[0].figure! ? ' (better than the best single approach; Hark keeps one exportable detector per section)' : ''}`);
+  const nNormal = ys.filter((y) => y === 0).length;
+  const nAnomaly = ys.length - nNormal;
+  if (nNormal < MIN_VERIFICATION.normal || nAnomaly < MIN_VERIFICATION.anomaly) {
+    why.push(`fewer labeled clips than the Form's minimum (${MIN_VERIFICATION.normal} normal + ${MIN_VERIFICATION.anomaly} anomalous): the choice below rests on thin evidence, see the intervals`);
   }
-  why.push(`${ok[0].id} chosen: best validation figure`);
-  return { approach: ok[0].id, why };
+  // the rank-averaged ensemble of every member that scored, ranked as the shipped detector ranks
+  const members = singles.filter((f) => new Set(f.scores).size >= 2);
+  let ensemble: (typeof figures)[number] | null = null;
+  if (members.length >= 2) {
+    const scores = rankAverage(
+      members.map((f) => new RankMap(f.scores!)),
+      members.map((f) => f.scores!),
+    );
+    const fe = figureOf(scores);
+    if (fe !== null) {
+      ensemble = { id: ENSEMBLE, label: members.map((f) => f.id).join('+'), figure: fe, scores };
+      why.push(`rank-averaged ensemble of ${ensemble.label}: ${pct(fe)}`);
+    }
+  }
+  const pool = ensemble ? [...singles, ensemble] : singles;
+  // stable sort: singles stay ahead of the ensemble on a tie
+  const ranked = [...pool].sort((a, b) => b.figure! - a.figure!);
+  const best = ranked[0];
+  if (pool.length >= 2) {
+    // candidates' scores in row order (the labeled clips)
+    const ci = pairedBootstrap(rows, pool.map((f) => labeledIdx.map((i) => f.scores![i])));
+    why.push(
+      'bootstrap 95 % intervals over the labeled clips (200 paired resamples; share of resamples each comes first): ' +
+        pool.map((f, k) => `${f.label} ${pct(ci[k].lower)}-${pct(ci[k].upper)} (${Math.round(100 * ci[k].wins)} %)`).join(', '),
+    );
+  }
+  if (best.id === ENSEMBLE) {
+    why.push(`ensemble ${best.label} chosen: its validation figure beats every single approach (best single ${ranked.find((f) => f.id !== ENSEMBLE)!.label} ${pct(ranked.find((f) => f.id !== ENSEMBLE)!.figure!)})`);
+    return { approach: ENSEMBLE, members: members.map((f) => f.id as MemberId), why };
+  }
+  why.push(`${best.id} chosen: best validation figure`);
+  return { approach: best.id, why };
 }

@@ -19,7 +19,7 @@ export interface TaskMap {
     result: { projectDir: string; official: Record<string, number | null> };
   };
   eval: {
-    params: { projectDir: string } & Pick<EvalOptions, 'approach' | 'protocol' | 'encoder' | 'machineTypes'>;
+    params: { projectDir: string } & Pick<EvalOptions, 'approach' | 'protocol' | 'encoder' | 'machineTypes' | 'ensembleMembers'>;
     result: { runIds: number[]; sections: number; official: number | null };
   };
 }

@@ -245,6 +245,7 @@ export class ClipsRepo {
 }
 
 export interface FormClipRow {
+  clipId: number;
   machineType: string;
   section: string;
   clip: import('../../shared/form').FormClip;
@@ -254,12 +255,13 @@ export interface FormClipRow {
 export function formClips(db: Db): FormClipRow[] {
   const rows = db
     .prepare(
-      `SELECT c.machine_type, c.section, c.role, c.domain, c.label, c.duration_s, c.attributes, c.stats, c.conversions,
+      `SELECT c.id, c.machine_type, c.section, c.role, c.domain, c.label, c.duration_s, c.attributes, c.stats, c.conversions,
               f.sha256, f.sample_rate, f.channels, v.verdict
        FROM clips c JOIN files f ON f.id = c.file_id LEFT JOIN verification_labels v ON v.clip_id = c.id
        ORDER BY c.machine_type, c.section`,
     )
     .all() as {
+    id: number;
     machine_type: string;
     section: string;
     role: Role;
@@ -278,6 +280,7 @@ export function formClips(db: Db): FormClipRow[] {
     const stats = JSON.parse(r.stats) as { clippedFraction?: number; silentFraction?: number };
     const conv = JSON.parse(r.conversions) as { sliced?: boolean };
     return {
+      clipId: r.id,
       machineType: r.machine_type,
       section: r.section,
       clip: {

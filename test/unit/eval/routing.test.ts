@@ -57,11 +57,34 @@ describe('evaluation protocols and routing', () => {
     expect(why).toMatch(/validated on \d+ labeled verification clips/);
     expect(why).toMatch(/chosen: best validation figure/);
     // the chosen approach has the best figure among those reported
-    const figs = [...why.matchAll(/\b([ABC]) (\d+\.\d)/g)].map((m) => ({ id: m[1], v: Number(m[2]) }));
+    // the chosen detector has the best figure among those reported: singles first, then the ensemble (a tie keeps the single)
+    const line = results[0].why.find((w) => w.startsWith('validated on'))!;
+    const figs = [...line.split(': ').slice(1).join(': ').matchAll(/\b([ABC]) (\d+\.\d)/g)].map((m) => ({ id: m[1], v: Number(m[2]) }));
+    const ens = results[0].why.map((w) => /^rank-averaged ensemble of ([ABC+]+): (\d+\.\d)$/.exec(w)).find((m) => m);
+    if (ens) figs.push({ id: `ensemble ${ens[1]}`, v: Number(ens[2]) });
     const best = figs.reduce((a, b) => (b.v > a.v ? b : a));
-    expect(results[0].approach).toBe(best.id);
+    expect(results[0].members ? `ensemble ${results[0].members.join('+')}` : results[0].approach).toBe(best.id);
+    expect(why).toMatch(/bootstrap 95 % intervals/);
     store.db.prepare(`UPDATE clips SET role = 'test' WHERE id IN (${ver.join(',')})`).run();
   }, 240_000);
+});
+
+describe('routing under fewshot-from-test', () => {
+  it('counts the support taken from the test split as the training normals it has become', async () => {
+    // a package without a train split, as the DCASE evaluation sets are
+    const s2 = Store.create(path.join(dir, 'project-testonly'));
+    try {
+      await importListing(s2, listDcase(path.join(dir, 'data')));
+      s2.db.prepare("DELETE FROM clips WHERE role IN ('source_normal', 'target_normal', 'noise_only', 'clean_machine')").run();
+      const { results } = await runEvaluation(s2, { approach: 'auto', protocol: 'fewshot-from-test' });
+      const why = results[0].why.join(' | ');
+      expect(why).toMatch(/3 target normal clip\(s\), fewer than 10: start with A/);
+      expect(why).not.toMatch(/no normal training clips/);
+      expect(results[0].approach).toBe('A');
+    } finally {
+      s2.close();
+    }
+  }, 120_000);
 });
 
 describe('B noise augmentation in the pipeline', () => {

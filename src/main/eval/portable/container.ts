@@ -40,53 +40,71 @@ const EntrySchema = z.strictObject({
   sha256: Sha,
 });
 
-const HeaderSchema = z.strictObject({
-  format: z.literal(DETECTOR_FORMAT),
-  createdAt: z.string(),
-  /** Hark version that wrote the file */
-  hark: z.string(),
-  source: z.strictObject({
-    project: z.string(),
-    projectName: z.string(),
-    detectorId: Int,
-    runId: Int,
-    fittedAt: z.string(),
-  }),
-  approach: z.enum(['A', 'B', 'C']),
-  machineType: z.string().min(1),
-  section: z.string(),
-  config: z.record(z.string(), z.unknown()),
-  /** the approach's SerialisedState.json; its blobs are the 'state/' entries */
-  state: z.record(z.string(), z.unknown()),
-  threshold: z.strictObject({ value: z.number(), method: z.string() }),
-  encoder: z.strictObject({
-    id: z.string().min(1),
-    version: z.string().min(1),
-    /** Encoder.fingerprint at export: the embedding cache key the detector was fitted under */
-    fingerprint: z.string().min(1),
-    runtime: z.enum(['onnx', 'dsp']),
-    /** the models/manifest.json entry, its files' paths rewritten to the embedded 'model/' entry names */
-    entry: z.record(z.string(), z.unknown()),
-    featureRequest: z.union([
-      z.strictObject({ kind: z.literal('patches'), encoder: z.string(), layers: z.array(Int.min(0)) }),
-      z.strictObject({ kind: z.literal('embedding'), encoder: z.string(), layer: Int.min(0).optional() }),
-    ]),
-    licenceRestricted: z.boolean(),
-  }),
-  /** how a recording becomes clips, as on import (audio/standardise sliceClips) */
-  slicing: z.strictObject({
-    sampleRate: Int.min(1),
-    clipS: z.number().positive(),
-    hopS: z.number().positive(),
-    minTailS: z.number().min(0),
-    maxSingleClipS: z.number().positive(),
-  }),
-  entries: z.array(EntrySchema),
-  payloadBytes: Int.min(0),
+const EncoderSchema = z.strictObject({
+  id: z.string().min(1),
+  version: z.string().min(1),
+  /** Encoder.fingerprint at export: the embedding cache key the detector was fitted under */
+  fingerprint: z.string().min(1),
+  runtime: z.enum(['onnx', 'dsp']),
+  /** the models/manifest.json entry, its files' paths rewritten to the embedded 'model/' entry names */
+  entry: z.record(z.string(), z.unknown()),
+  featureRequest: z.union([
+    z.strictObject({ kind: z.literal('patches'), encoder: z.string(), layers: z.array(Int.min(0)) }),
+    z.strictObject({ kind: z.literal('embedding'), encoder: z.string(), layer: Int.min(0).optional() }),
+  ]),
+  licenceRestricted: z.boolean(),
 });
+
+const HeaderSchema = z
+  .strictObject({
+    format: z.literal(DETECTOR_FORMAT),
+    createdAt: z.string(),
+    /** Hark version that wrote the file */
+    hark: z.string(),
+    source: z.strictObject({
+      project: z.string(),
+      projectName: z.string(),
+      detectorId: Int,
+      runId: Int,
+      fittedAt: z.string(),
+    }),
+    /** one approach, or 'ensemble': the rank-averaged ensemble whose members are in 'state.members' */
+    approach: z.enum(['A', 'B', 'C', 'ensemble']),
+    machineType: z.string().min(1),
+    section: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    /** the approach's SerialisedState.json; its blobs are the 'state/' entries */
+    state: z.record(z.string(), z.unknown()),
+    threshold: z.strictObject({ value: z.number(), method: z.string() }),
+    /** the encoder of a single approach; its files are the entries 'model/<file>' */
+    encoder: EncoderSchema.optional(),
+    /** an ensemble's encoders, one per member in member order; member i's files are the entries 'model/m<i>/<file>' */
+    encoders: z.array(EncoderSchema).min(2).optional(),
+    /** how a recording becomes clips, as on import (audio/standardise sliceClips) */
+    slicing: z.strictObject({
+      sampleRate: Int.min(1),
+      clipS: z.number().positive(),
+      hopS: z.number().positive(),
+      minTailS: z.number().min(0),
+      maxSingleClipS: z.number().positive(),
+    }),
+    entries: z.array(EntrySchema),
+    payloadBytes: Int.min(0),
+  })
+  .superRefine((h, ctx) => {
+    // a single approach names one encoder, an ensemble one per member: never both, never neither
+    if (h.approach === 'ensemble') {
+      if (!h.encoders) ctx.addIssue({ code: 'custom', path: ['encoders'], message: "an ensemble needs field 'encoders' (one per member)" });
+      if (h.encoder) ctx.addIssue({ code: 'custom', path: ['encoder'], message: "an ensemble names its members' encoders in field 'encoders', not 'encoder'" });
+    } else {
+      if (!h.encoder) ctx.addIssue({ code: 'custom', path: ['encoder'], message: `approach ${h.approach} needs field 'encoder'` });
+      if (h.encoders) ctx.addIssue({ code: 'custom', path: ['encoders'], message: `approach ${h.approach} is not an ensemble: field 'encoders' is not allowed` });
+    }
+  });
 
 export type DetectorHeader = z.infer<typeof HeaderSchema>;
 export type ContainerEntry = z.infer<typeof EntrySchema>;
+export type EncoderHeader = z.infer<typeof EncoderSchema>;
 /** The header as a writer supplies it: the layout fields are filled in by writeContainer. */
 export type HeaderDraft = Omit<DetectorHeader, 'entries' | 'payloadBytes'>;
 

@@ -1,4 +1,5 @@
 // Scoring with a .hark-detector file alone: no project store. The encoder is the model file embedded
+// (an ensemble has one per member, and combines the members' scores by their stored rank tables)
 // in the detector, loaded through the same encoder classes Hark fits with (via a temporary manifest),
 // audio is decoded, standardised and sliced as on import, features are made as FeatureService makes them.
 import fs from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { MIN_CLIP_S } from '../../data/import/importer';
 import { loadEncoder, loadModelRegistry } from '../../encoders';
 import { MANIFEST_FORMAT } from '../../encoders/manifest';
 import type { Encoder } from '../../encoders/types';
-import { DetectorFileError, extractEntry, openContainer, readFloat32Entry, type DetectorHeader, type OpenedContainer } from './container';
+import { DetectorFileError, extractEntry, openContainer, readFloat32Entry, type DetectorHeader, type EncoderHeader, type OpenedContainer } from './container';
+import { combineResults, ENSEMBLE, loadDetectorState, type EnsembleState } from '../ensemble';
 
 export interface SliceScore {
   /** the file's name, with '@<offset>s' when the recording was cut into several clips (as on import) */
@@ -75,47 +77,53 @@ function isBareName(p: string): boolean {
   return p.length > 0 && p !== '.' && p !== '..' && !/[\\/]/.test(p) && !p.includes('\0');
 }
 
+/** A member's encoder as the header gives it, and where its files are: 'model/' (single) or 'model/m<i>/' (ensemble member i). */
+interface EncoderSlot {
+  enc: EncoderHeader;
+  modelPrefix: string;
+}
+
 /** Makes the encoder from the detector's manifest entry and embedded model files, in a temporary folder. */
-async function openEncoder(c: OpenedContainer, opts: OpenOptions): Promise<{ encoder: Encoder; dir: string }> {
-  const h = c.header;
-  const entry = h.encoder.entry as { id?: unknown; version?: unknown; runtime?: unknown; files?: { path?: unknown; sha256?: unknown }[] };
-  if (entry.id !== h.encoder.id || entry.version !== h.encoder.version || entry.runtime !== h.encoder.runtime) {
-    throw new DetectorFileError(c.file, `field 'encoder.entry' describes ${String(entry.id)}@${String(entry.version)} (${String(entry.runtime)}), field 'encoder' says ${h.encoder.id}@${h.encoder.version} (${h.encoder.runtime})`);
+async function openEncoder(c: OpenedContainer, slot: EncoderSlot, opts: OpenOptions): Promise<{ encoder: Encoder; dir: string }> {
+  const h = slot.enc;
+  const entry = h.entry as { id?: unknown; version?: unknown; runtime?: unknown; files?: { path?: unknown; sha256?: unknown }[] };
+  if (entry.id !== h.id || entry.version !== h.version || entry.runtime !== h.runtime) {
+    throw new DetectorFileError(c.file, `field 'encoder.entry' describes ${String(entry.id)}@${String(entry.version)} (${String(entry.runtime)}), field 'encoder' says ${h.id}@${h.version} (${h.runtime})`);
   }
   const files = Array.isArray(entry.files) ? entry.files : [];
-  const models = h.entries.filter((e) => e.kind === 'model');
+  const models = ownModels(c, slot.modelPrefix);
   for (const f of files) {
     if (typeof f.path !== 'string' || !isBareName(f.path)) throw new DetectorFileError(c.file, `field 'encoder.entry.files' names ${JSON.stringify(f.path)}, not a bare file name`);
-    const e = models.find((m) => m.name === `model/${f.path}`);
-    if (!e) throw new DetectorFileError(c.file, `encoder file '${f.path}' is not embedded (no entry 'model/${f.path}')`);
-    if (e.sha256 !== f.sha256) throw new DetectorFileError(c.file, `entry 'model/${f.path}' has sha256 ${e.sha256}, the encoder's manifest entry says ${String(f.sha256)}`);
+    const e = models.find((m) => m.name === `${slot.modelPrefix}${f.path}`);
+    if (!e) throw new DetectorFileError(c.file, `encoder file '${f.path}' is not embedded (no entry '${slot.modelPrefix}${f.path}')`);
+    if (e.sha256 !== f.sha256) throw new DetectorFileError(c.file, `entry '${e.name}' has sha256 ${e.sha256}, the encoder's manifest entry says ${String(f.sha256)}`);
   }
-  const stray = models.filter((m) => !files.some((f) => `model/${String(f.path)}` === m.name));
-  if (stray.length) throw new DetectorFileError(c.file, `entry '${stray[0].name}' is not a file of encoder '${h.encoder.id}'`);
+  const stray = models.filter((m) => !files.some((f) => `${slot.modelPrefix}${String(f.path)}` === m.name));
+  if (stray.length) throw new DetectorFileError(c.file, `entry '${stray[0].name}' is not a file of encoder '${h.id}'`);
 
-  if (h.encoder.runtime === 'dsp') {
+  if (h.runtime === 'dsp') {
     // a DSP encoder is Hark's own code, not a file: this Hark must compute the same version
-    const installed = (await loadModelRegistry({ modelsDir: opts.modelsDir })).list().find((r) => r.entry.id === h.encoder.id);
-    if (!installed || installed.entry.runtime !== 'dsp') throw new DetectorFileError(c.file, `needs the DSP encoder '${h.encoder.id}', which this Hark does not have`);
-    if (installed.entry.version !== h.encoder.version) {
-      throw new DetectorFileError(c.file, `was fitted with DSP encoder ${h.encoder.id}@${h.encoder.version}; this Hark computes version ${installed.entry.version}`);
+    const installed = (await loadModelRegistry({ modelsDir: opts.modelsDir })).list().find((r) => r.entry.id === h.id);
+    if (!installed || installed.entry.runtime !== 'dsp') throw new DetectorFileError(c.file, `needs the DSP encoder '${h.id}', which this Hark does not have`);
+    if (installed.entry.version !== h.version) {
+      throw new DetectorFileError(c.file, `was fitted with DSP encoder ${h.id}@${h.version}; this Hark computes version ${installed.entry.version}`);
     }
   }
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hark-detector-'));
   try {
-    for (const e of models) await extractEntry(c, e, path.join(dir, e.name.slice('model/'.length)));
-    await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ format: MANIFEST_FORMAT, encoders: [h.encoder.entry] }));
+    for (const e of models) await extractEntry(c, e, path.join(dir, e.name.slice(slot.modelPrefix.length)));
+    await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ format: MANIFEST_FORMAT, encoders: [h.entry] }));
     let encoder: Encoder;
     try {
       // the temporary manifest stands in for models/: the registry holds only the detector's encoder
-      encoder = await loadEncoder(h.encoder.id, { modelsDir: dir, intraOpThreads: opts.intraOpThreads ?? 1 });
+      encoder = await loadEncoder(h.id, { modelsDir: dir, intraOpThreads: opts.intraOpThreads ?? 1 });
     } catch (err) {
       throw new DetectorFileError(c.file, `its encoder does not load: ${(err as Error).message}`);
     }
-    if (encoder.fingerprint !== h.encoder.fingerprint) {
+    if (encoder.fingerprint !== h.fingerprint) {
       await encoder.dispose();
-      throw new DetectorFileError(c.file, `its encoder has fingerprint ${encoder.fingerprint}, the header says ${h.encoder.fingerprint}`);
+      throw new DetectorFileError(c.file, `its encoder has fingerprint ${encoder.fingerprint}, the header says ${h.fingerprint}`);
     }
     return { encoder, dir };
   } catch (err) {
@@ -124,76 +132,114 @@ async function openEncoder(c: OpenedContainer, opts: OpenOptions): Promise<{ enc
   }
 }
 
-/** A detector loaded from its file, ready to score audio; close() releases the encoder. */
+/** The model entries under a prefix: for a single detector 'model/' minus any member folder, for member i 'model/m<i>/'. */
+function ownModels(c: OpenedContainer, prefix: string) {
+  return c.header.entries.filter((e) => e.kind === 'model' && e.name.startsWith(prefix) && (prefix !== 'model/' || !/^model\/m\d+\//.test(e.name)));
+}
+
+/** One scoring pipeline: an approach's state with its encoder and feature request. */
+interface Member {
+  approach: AnyApproach;
+  state: unknown;
+  request: FeatureRequest;
+  encoder: Encoder;
+  tmp: string;
+}
+
+/** Features of one 16 kHz mono clip, exactly as FeatureService computes them for a stored clip. */
+async function memberFeatures(m: Member, wave: Float32Array): Promise<Pick<ClipFeatures, 'patches' | 'embedding'>> {
+  const { encoder: enc, request: req } = m;
+  if (req.kind === 'embedding') return { embedding: await enc.embed(wave, req.layer ?? enc.defaultEmbeddingLayer) };
+  const p = await enc.encodePatches(wave, req.layers.length ? req.layers : enc.defaultLayers);
+  return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
+}
+
+/** A detector loaded from its file, ready to score audio; close() releases the encoders. */
 export class PortableDetector {
   private closed = false;
 
   private constructor(
     readonly file: string,
     readonly header: DetectorHeader,
-    private readonly approach: AnyApproach,
-    private readonly state: unknown,
-    private readonly request: FeatureRequest,
-    private readonly encoder: Encoder,
-    private readonly tmp: string,
+    private readonly members: Member[],
+    /** set for an ensemble: combines the members' results */
+    private readonly ensemble: EnsembleState | null,
   ) {}
 
-  /** Opens and fully verifies a detector file: layout, every entry's sha256, state, encoder. */
+  /** Opens and fully verifies a detector file: layout, every entry's sha256, state, encoders. */
   static async open(file: string, opts: OpenOptions = {}): Promise<PortableDetector> {
     const c = await openContainer(file);
     const h = c.header;
     // encoders take 16 kHz clips; a detector cut at another rate was not made by Hark
     if (h.slicing.sampleRate !== ANALYSIS_RATE) throw new DetectorFileError(file, `field 'slicing.sampleRate' is ${h.slicing.sampleRate}, Hark analyses at ${ANALYSIS_RATE} Hz`);
     const fail = (what: string, err: unknown) => new DetectorFileError(file, `${what}: ${err instanceof Error ? err.message : String(err)}`);
-    let approach: AnyApproach;
-    try {
-      approach = getApproach(h.approach);
-    } catch (err) {
-      throw fail("field 'approach'", err);
-    }
     const blobs: Record<string, Float32Array> = {};
     for (const e of h.entries) if (e.kind === 'state') blobs[e.name.slice('state/'.length)] = await readFloat32Entry(c, e);
     let state: unknown;
-    let request: FeatureRequest;
     try {
-      state = approach.deserialise({ json: h.state, blobs });
+      state = loadDetectorState(h.approach, { json: h.state, blobs });
     } catch (err) {
       throw fail(`approach ${h.approach} state`, err);
     }
+    // the pipelines to build: the approach itself, or each member of the ensemble
+    const ensemble = h.approach === ENSEMBLE ? (state as EnsembleState) : null;
+    const plan: { approach: AnyApproach; state: unknown; config: unknown; slot: EncoderSlot; what: string }[] = [];
+    if (ensemble) {
+      const encs = h.encoders!;
+      if (encs.length !== ensemble.members.length) throw new DetectorFileError(file, `field 'encoders' has ${encs.length} entries for ${ensemble.members.length} ensemble members`);
+      ensemble.members.forEach((m, i) => plan.push({ approach: m.impl, state: m.state, config: m.config, slot: { enc: encs[i], modelPrefix: `model/m${i}/` }, what: `member ${i} (${m.approach})` }));
+    } else {
+      let approach: AnyApproach;
+      try {
+        approach = getApproach(h.approach);
+      } catch (err) {
+        throw fail("field 'approach'", err);
+      }
+      plan.push({ approach, state, config: h.config, slot: { enc: h.encoder!, modelPrefix: 'model/' }, what: `approach ${h.approach}` });
+    }
+    const claimed = new Set(plan.flatMap((p) => ownModels(c, p.slot.modelPrefix).map((e) => e.name)));
+    const orphan = h.entries.find((e) => e.kind === 'model' && !claimed.has(e.name));
+    if (orphan) throw new DetectorFileError(file, `entry '${orphan.name}' belongs to no encoder of the detector`);
+    const members: Member[] = [];
     try {
-      request = approach.featureRequest(approach.parseConfig(h.config));
+      for (const p of plan) {
+        let request: FeatureRequest;
+        try {
+          request = p.approach.featureRequest(p.approach.parseConfig(p.config));
+        } catch (err) {
+          throw fail(ensemble ? `${p.what} config` : "field 'config'", err);
+        }
+        const enc = p.slot.enc;
+        if (!sameRequest(request, enc.featureRequest) || request.encoder !== enc.id) {
+          throw new DetectorFileError(file, `${p.what} asks for features ${describeRequest(request)}, the header says ${describeRequest(enc.featureRequest)} (encoder '${enc.id}')`);
+        }
+        const { encoder, dir } = await openEncoder(c, p.slot, opts);
+        members.push({ approach: p.approach, state: p.state, request, encoder, tmp: dir });
+      }
     } catch (err) {
-      throw fail("field 'config'", err);
+      await closeMembers(members);
+      throw err;
     }
-    if (!sameRequest(request, h.encoder.featureRequest) || request.encoder !== h.encoder.id) {
-      throw new DetectorFileError(file, `approach ${h.approach} asks for features ${describeRequest(request)}, the header says ${describeRequest(h.encoder.featureRequest)} (encoder '${h.encoder.id}')`);
-    }
-    const { encoder, dir } = await openEncoder(c, opts);
-    return new PortableDetector(file, h, approach, state, request, encoder, dir);
+    return new PortableDetector(file, h, members, ensemble);
   }
 
   get threshold(): { value: number; method: string } {
     return { ...this.header.threshold };
   }
 
-  /** Features of one 16 kHz mono clip, exactly as FeatureService computes them for a stored clip. */
-  private async features(wave: Float32Array): Promise<Pick<ClipFeatures, 'patches' | 'embedding'>> {
-    const enc = this.encoder;
-    const req = this.request;
-    if (req.kind === 'embedding') return { embedding: await enc.embed(wave, req.layer ?? enc.defaultEmbeddingLayer) };
-    const p = await enc.encodePatches(wave, req.layers.length ? req.layers : enc.defaultLayers);
-    return { patches: { ...p, geometry: p.geometry ?? geometryOf(enc) } };
-  }
-
   /** Scores 16 kHz mono clips (each at most one slice long) as one batch. */
   async scoreClips(clips: { name: string; wave: Float32Array }[]): Promise<ScoreResult[]> {
     if (this.closed) throw new Error(`detector ${this.file} was closed`);
-    const feats: ClipFeatures[] = [];
-    for (let i = 0; i < clips.length; i++) {
-      // a scored clip carries no domain, role or label: the approach must not depend on them
-      feats.push({ clipId: i, name: clips[i].name, section: this.header.section, domain: null, role: 'test', attributes: {}, ...(await this.features(clips[i].wave)) });
+    const perMember: ScoreResult[][] = [];
+    for (const m of this.members) {
+      const feats: ClipFeatures[] = [];
+      for (let i = 0; i < clips.length; i++) {
+        // a scored clip carries no domain, role or label: the approach must not depend on them
+        feats.push({ clipId: i, name: clips[i].name, section: this.header.section, domain: null, role: 'test', attributes: {}, ...(await memberFeatures(m, clips[i].wave)) });
+      }
+      perMember.push(await m.approach.score(m.state, feats));
     }
-    return this.approach.score(this.state, feats);
+    return this.ensemble ? combineResults(this.ensemble, perMember) : perMember[0];
   }
 
   /** Decodes a recording, cuts it into clips as import does, and scores each clip; the file's score is their max. */
@@ -230,10 +276,16 @@ export class PortableDetector {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await closeMembers(this.members);
+  }
+}
+
+async function closeMembers(members: Member[]): Promise<void> {
+  for (const m of members) {
     try {
-      await this.encoder.dispose();
+      await m.encoder.dispose();
     } finally {
-      await fs.rm(this.tmp, { recursive: true, force: true });
+      await fs.rm(m.tmp, { recursive: true, force: true });
     }
   }
 }

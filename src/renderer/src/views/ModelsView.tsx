@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { JobInfo, ProjectInfo } from '../../../shared/api';
+import { approachLabel, type JobInfo, type ProjectInfo } from '../../../shared/api';
 import { hark } from '../client';
 import { formatEta } from '../components/JobsPanel';
 import { Plot } from '../components/Plot';
@@ -90,7 +90,7 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
           <ul className="recent">
             {models.data?.detectors.slice(0, 30).map((d) => (
               <li key={d.id}>
-                <b>#{d.id}</b> approach {d.approach} · {d.machineType} section {d.section} <span className="muted">{d.createdAt}</span>
+                <b>#{d.id}</b> {d.members ? approachLabel(d) : `approach ${d.approach}`} · {d.machineType} section {d.section} <span className="muted">{d.createdAt}</span>
               </li>
             ))}
           </ul>

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { JobInfo, ProjectInfo, RunDetail, RunSummary } from '../../../shared/api';
+import { approachLabel, type JobInfo, type ProjectInfo, type RunDetail, type RunSummary } from '../../../shared/api';
 import { officialScore, rocCurve } from '../../../shared/metrics';
 import { hark } from '../client';
 import { Plot } from '../components/Plot';
@@ -13,7 +13,7 @@ function latest(runs: RunSummary[]): RunSummary[] {
   const seen = new Set<string>();
   const out: RunSummary[] = [];
   for (const r of runs) {
-    const k = `${r.approach}|${r.machineType}|${r.section}`;
+    const k = `${approachLabel(r)}|${r.machineType}|${r.section}`;
     if (r.state !== 'done' || seen.has(k)) continue;
     seen.add(k);
     out.push(r);
@@ -42,7 +42,7 @@ export function ResultsView({ project, onInspect }: { project: ProjectInfo | nul
       </section>
     );
   }
-  const approaches = [...new Set(current.map((r) => r.approach ?? '?'))].sort();
+  const approaches = [...new Set(current.map((r) => approachLabel(r)))].sort();
   const sections = [...new Set(current.map((r) => `${r.machineType}|${r.section}`))].sort();
   return (
     <section className="view results">
@@ -63,7 +63,7 @@ export function ResultsView({ project, onInspect }: { project: ProjectInfo | nul
                   <th>Section</th>
                   {approaches.map((a) => (
                     <th key={a} colSpan={3}>
-                      Approach {a}
+                      {a.startsWith('ensemble') ? `Ensemble ${a.slice('ensemble '.length)}` : `Approach ${a}`}
                     </th>
                   ))}
                 </tr>
@@ -83,7 +83,7 @@ export function ResultsView({ project, onInspect }: { project: ProjectInfo | nul
                         {mt} <span className="muted">{sec}</span>
                       </td>
                       {approaches.map((a) => {
-                        const r = current.find((x) => x.approach === a && x.machineType === mt && x.section === sec);
+                        const r = current.find((x) => approachLabel(x) === a && x.machineType === mt && x.section === sec);
                         const f = r?.figures;
                         return (
                           <FragmentCells key={a} r={r} f={f} selected={r?.runId === selected} onPick={() => r && setSel(r.runId)} />
@@ -97,7 +97,7 @@ export function ResultsView({ project, onInspect }: { project: ProjectInfo | nul
                     <b>official (hmean)</b>
                   </td>
                   {approaches.map((a) => {
-                    const figs = current.filter((r) => r.approach === a && r.figures).flatMap((r) => [r.figures!.aucSource, r.figures!.aucTarget, r.figures!.pauc]);
+                    const figs = current.filter((r) => approachLabel(r) === a && r.figures).flatMap((r) => [r.figures!.aucSource, r.figures!.aucTarget, r.figures!.pauc]);
                     const ok = figs.length > 0 && figs.every((v) => v !== null);
                     return (
                       <td key={a} colSpan={3} data-testid={`official-${a}`}>
@@ -199,7 +199,7 @@ function RunPlots({ d, onInspect }: { d: RunDetail; onInspect: (clipId: number) 
   return (
     <div className="card wide" data-testid="run-plots">
       <h2>
-        {d.machineType} section {d.section} — approach {d.approach} (run {d.runId})
+        {d.machineType} section {d.section} — {approachLabel(d)} (run {d.runId})
       </h2>
       <p className="muted small-text">{d.why.join(' · ')}</p>
       <div className="plots">
@@ -293,7 +293,7 @@ function GateCard({ gate, error }: { gate: import('../../../shared/api').GateRep
 }
 
 function EvalLauncher() {
-  const [approach, setApproach] = useState<'A' | 'B' | 'C' | 'auto'>('auto');
+  const [approach, setApproach] = useState<'A' | 'B' | 'C' | 'auto' | 'ensemble'>('auto');
   const [protocol, setProtocol] = useState<'standard' | 'fewshot-from-test'>('standard');
   const [job, setJob] = useState<JobInfo | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -305,6 +305,7 @@ function EvalLauncher() {
         <option value="A">A: patch memory</option>
         <option value="B">B: GenRep banks</option>
         <option value="C">C: meta-learning</option>
+        <option value="ensemble">ensemble: rank average (needs verification clips)</option>
       </select>
       <select value={protocol} onChange={(e) => setProtocol(e.target.value as typeof protocol)} aria-label="protocol">
         <option value="standard">train split as training</option>
