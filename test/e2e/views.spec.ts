@@ -114,10 +114,22 @@ test('Results: score table, ROC with the pAUC region, gate card; a click opens t
   await expect(page.getByTestId('official-A')).not.toHaveText('—');
   await expect(page.getByTestId('roc-plot').locator('.main-svg').first()).toBeVisible();
   await expect(page.getByTestId('gate-card')).toContainText(/unproven|fail|pass/);
+  await expect(page.getByTestId('run-why').locator('li').first()).toBeVisible();
   await screenshot(page, 'results');
   const point = page.getByTestId('hist-plot').locator('.scatterlayer .point').first();
   await point.click({ force: true });
   await expect(page.getByTestId('inspector-title')).toBeVisible();
+});
+
+test('Results: an ensemble without verification clips fails with the reason, and the table is unchanged', async ({ page, demo }) => {
+  await page.goto(demo.url);
+  await page.getByTestId('nav-results').click();
+  await expect(page.getByTestId('score-table')).toContainText('Approach A');
+  await page.getByTestId('eval-approach').selectOption('ensemble');
+  await page.getByTestId('eval-start').click();
+  await expect(page.getByTestId('eval-job')).toContainText(/failed: no section could be evaluated:\s+bearing section 00: the ensemble ranks each member's scores against its scores on the section's verification clips, and there are none/, { timeout: 60_000 });
+  await expect(page.getByTestId('score-table')).not.toContainText('Ensemble');
+  await screenshot(page, 'results-ensemble-refused');
 });
 
 test('Models and jobs list encoders with licence and provenance', async ({ page, demo }) => {

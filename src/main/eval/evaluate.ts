@@ -439,7 +439,10 @@ export async function evaluate(store: Store, features: FeatureService, opts: Eva
       out.push(await evaluateSection(store, features, s.machineType, s.section, opts));
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      skipped.push({ machineType: s.machineType, section: s.section, reason: e instanceof Error ? e.message : String(e) });
+      // the reason is shown after the section's name: a message that names it already is not prefixed twice
+      const msg = e instanceof Error ? e.message : String(e);
+      const own = `${s.machineType} section ${s.section}: `;
+      skipped.push({ machineType: s.machineType, section: s.section, reason: msg.startsWith(own) ? msg.slice(own.length) : msg });
     }
   }
   if (out.length === 0) {

@@ -55,7 +55,7 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
         <div className="card wide" data-testid="encoders">
           <h2>Encoders</h2>
           {models.error && <div className="banner error">{models.error}</div>}
-          <table className="grid compact">
+          <table className="grid compact encoders">
             <thead>
               <tr>
                 <th>Encoder</th>
@@ -74,13 +74,13 @@ export function ModelsView({ project }: { project: ProjectInfo | null }) {
                     {!e.installed && <span className="tag warn">not installed</span>}
                   </td>
                   <td>{e.kind}</td>
-                  <td className="small-text">
+                  <td className="small-text wrap">
                     {e.grid ? `${e.grid.freq}×${e.grid.time} tokens × ${e.dim}, layers ${e.layers.join(', ')}` : e.dim ? `${e.dim}-dim` : ''}
                   </td>
                   <td className="small-text wrap">
                     {e.licence} {e.licenceRestricted && <span className="tag warn">restricted</span>}
                   </td>
-                  <td className="small-text mono wrap">{Object.entries(e.provenance).map(([k, v]) => `${k}: ${String(v)}`).join('; ')}</td>
+                  <td className="small-text mono wrap">{Object.entries(e.provenance).map(([k, v]) => `${k}: ${provenanceValue(v)}`).join('; ')}</td>
                 </tr>
               ))}
             </tbody>
@@ -138,4 +138,12 @@ function SettingsCard() {
       {err && <div className="banner error">{err}</div>}
     </div>
   );
+}
+
+/** A provenance value as text: nested records as 'key value' pairs, sha256 digests shortened. */
+function provenanceValue(v: unknown): string {
+  if (Array.isArray(v)) return v.map(provenanceValue).join(', ');
+  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k} ${provenanceValue(x)}`).join(', ');
+  const s = String(v);
+  return /^[0-9a-f]{64}$/.test(s) ? `${s.slice(0, 12)}…` : s;
 }

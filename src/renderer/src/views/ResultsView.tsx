@@ -201,7 +201,11 @@ function RunPlots({ d, onInspect }: { d: RunDetail; onInspect: (clipId: number) 
       <h2>
         {d.machineType} section {d.section} — {approachLabel(d)} (run {d.runId})
       </h2>
-      <p className="muted small-text">{d.why.join(' · ')}</p>
+      <ul className="why muted small-text" data-testid="run-why">
+        {d.why.map((w, i) => (
+          <li key={i}>{w}</li>
+        ))}
+      </ul>
       <div className="plots">
         <Plot
           testId="roc-plot"
@@ -322,7 +326,7 @@ function EvalLauncher() {
         Evaluate
       </button>
       {job && (
-        <span className="muted small-text" data-testid="eval-job">
+        <span className="muted small-text job-status" data-testid="eval-job">
           {job.state === 'running' ? `${job.stage} ${job.done}/${job.total}` : job.state === 'failed' ? `failed: ${job.error}` : job.state}
         </span>
       )}
