@@ -160,9 +160,13 @@ function writeResults(): void {
   const kind = values.validation ? 'quality-validation' : values.variants ? 'quality-variants' : 'quality';
   const out = path.join(ROOT, 'bench', 'results', `${kind}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
+  // a partial run (--scales none, --only X) replaces its own rows and keeps the file's others
+  const key = (r: Row) => `${r.dataset}|${r.approach}|${r.variant}`;
+  const mine = new Set(rows.map(key));
+  const kept = fs.existsSync(out) ? ((JSON.parse(fs.readFileSync(out, 'utf8')) as { rows?: Row[] }).rows ?? []).filter((r) => !mine.has(key(r))) : [];
   fs.writeFileSync(
     out,
-    JSON.stringify({ name: kind, date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, machines, quick: values.quick, rows }, null, 1),
+    JSON.stringify({ name: kind, date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, machines, quick: values.quick, rows: [...kept, ...rows] }, null, 1),
   );
   console.log(`wrote ${out}`);
 }

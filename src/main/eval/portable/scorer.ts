@@ -231,11 +231,18 @@ export class PortableDetector {
   async scoreClips(clips: { name: string; wave: Float32Array }[]): Promise<ScoreResult[]> {
     if (this.closed) throw new Error(`detector ${this.file} was closed`);
     const perMember: ScoreResult[][] = [];
+    // members asking for the same features of the same encoder (B and C on logmel_stats) share them
+    const made = new Map<string, ClipFeatures[]>();
     for (const m of this.members) {
-      const feats: ClipFeatures[] = [];
-      for (let i = 0; i < clips.length; i++) {
-        // a scored clip carries no domain, role or label: the approach must not depend on them
-        feats.push({ clipId: i, name: clips[i].name, section: this.header.section, domain: null, role: 'test', attributes: {}, ...(await memberFeatures(m, clips[i].wave)) });
+      const key = `${m.encoder.fingerprint}|${describeRequest(m.request)}`;
+      let feats = made.get(key);
+      if (!feats) {
+        feats = [];
+        for (let i = 0; i < clips.length; i++) {
+          // a scored clip carries no domain, role or label: the approach must not depend on them
+          feats.push({ clipId: i, name: clips[i].name, section: this.header.section, domain: null, role: 'test', attributes: {}, ...(await memberFeatures(m, clips[i].wave)) });
+        }
+        made.set(key, feats);
       }
       perMember.push(await m.approach.score(m.state, feats));
     }
