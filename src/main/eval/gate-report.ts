@@ -11,10 +11,11 @@ export function gateForSections(store: Store, runs: RunSummary[], thresholds: { 
   const inputs: GateCellInput[] = [];
   const runOf = new Map<string, RunSummary>();
   for (const run of runs) {
+    const byId = new Map(store.clips.scoredInRun(run.runId).map((c) => [c.id, c]));
     const clips = store.results
       .scores(run.runId)
       .map((s) => {
-        const c = store.clips.get(s.clipId);
+        const c = byId.get(s.clipId);
         const truth = c?.verdict && c.verdict !== 'unsure' ? c.verdict : c?.verdict === 'unsure' ? null : (c?.label ?? null);
         return { score: s.score, domain: (c?.domain ?? null) as Domain | null, label: truth };
       })

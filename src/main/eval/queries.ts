@@ -43,8 +43,9 @@ export function runDetail(store: Store, runId: number): RunDetail {
   const sum = run && summary(run);
   if (!run || !sum) throw new HarkError('not_found', `no evaluation run ${runId}`, 'runId');
   const rep = run.report as StoredReport | null;
+  const byId = new Map(store.clips.scoredInRun(runId).map((c) => [c.id, c]));
   const clips = store.results.scores(runId).map((s) => {
-    const c = store.clips.get(s.clipId);
+    const c = byId.get(s.clipId);
     return { clipId: s.clipId, name: c?.name ?? `#${s.clipId}`, score: s.score, domain: c?.domain ?? null, label: c?.label ?? null, verdict: c?.verdict ?? null };
   });
   return { ...sum, why: rep?.why ?? [], config: rep?.config ?? {}, thresholdMethod: rep?.threshold?.method ?? '', clips };
@@ -62,8 +63,9 @@ export function clipAnomaly(store: Store, clipId: number, runId?: number): ClipA
   const own = scores.find((s) => s.clipId === clipId);
   const normals: number[] = [];
   const anomalies: number[] = [];
+  const byId = new Map(store.clips.scoredInRun(rid).map((c) => [c.id, c]));
   for (const s of scores) {
-    const c = store.clips.get(s.clipId);
+    const c = byId.get(s.clipId);
     const verdict = c?.verdict ?? c?.label;
     if (verdict === 'normal') normals.push(s.score);
     else if (verdict === 'anomaly') anomalies.push(s.score);

@@ -209,6 +209,20 @@ export class ClipsRepo {
     return row ? toRow(row) : null;
   }
 
+  /** The clips a run scored, with their score, in one query (a run may hold 20,000 clips). */
+  scoredInRun(runId: number): ClipRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.name, c.machine_type, c.section, c.domain, c.split, c.label, c.role, c.offset_s, c.duration_s, c.attributes,
+                f.path, f.sha256, f.sample_rate, f.channels, f.source_package,
+                v.verdict, v.who AS verdict_by, v.at AS verdict_at, s.score
+         FROM scores s JOIN clips c ON c.id = s.clip_id JOIN files f ON f.id = c.file_id
+         LEFT JOIN verification_labels v ON v.clip_id = c.id WHERE s.run_id = ? ORDER BY c.id`,
+      )
+      .all(runId) as ClipDbRow[];
+    return rows.map(toRow);
+  }
+
   /** Clips of one machine type and section, for fitting and scoring. */
   forSection(machineType: string, section: string): ClipRecord[] {
     const { rows } = this.list({ machineType, section }, 'name', false, 0, 1_000_000);
