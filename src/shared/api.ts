@@ -121,6 +121,8 @@ export interface ImportResult {
   files: number;
   imported: number;
   unchanged: number;
+  /** unchanged files whose role, domain, split or label the package corrected */
+  metadataUpdated: number;
   failed: number;
   clipsAdded: number;
   cancelled: boolean;

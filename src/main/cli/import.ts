@@ -47,7 +47,7 @@ export const importCommand: Command = {
       bar.end();
       if (values.json) io.out(JSON.stringify(s, null, 2));
       else {
-        io.out(`${s.files} files: ${s.imported} imported (${s.clipsAdded} clips), ${s.unchanged} unchanged, ${s.failed} failed${s.cancelled ? ' — cancelled, what finished is kept' : ''}`);
+        io.out(`${s.files} files: ${s.imported} imported (${s.clipsAdded} clips), ${s.unchanged} unchanged${s.metadataUpdated ? ` (${s.metadataUpdated} with corrected role/domain/split/label)` : ''}, ${s.failed} failed${s.cancelled ? ' — cancelled, what finished is kept' : ''}`);
         for (const p of s.problems.slice(0, 50)) io.err(`${p.level}: ${p.message.includes(p.path) ? p.message : `${p.path}: ${p.message}`}`);
         if (s.problems.length > 50) io.err(`… and ${s.problems.length - 50} more (see the import log in the project)`);
       }

@@ -96,6 +96,50 @@ export class ClipsRepo {
     return (this.db.prepare('SELECT id, sha256 FROM files WHERE path = ?').get(path) as { id: number; sha256: string } | undefined) ?? null;
   }
 
+  /**
+   * Re-import of unchanged audio: the package's role, domain, split and label (which Hark does not let
+   * anyone edit) replace the stored ones; machine type, section and attributes are only compared
+   * (moving clips between sections re-homes their runs; attributes may carry the engineer's edits).
+   * Returns what changed and what differs but was kept, for the import's report.
+   */
+  refreshFromPackage(
+    fileId: number,
+    pkg: { machineType: string; section: string; domain: string | null; split: string; label: string | null; role: string; attributes: Record<string, string> },
+  ): { changed: string[]; kept: string[]; clips: number } {
+    const rows = this.db.prepare('SELECT id, machine_type, section, domain, split, label, role, attributes FROM clips WHERE file_id = ? ORDER BY offset_s').all(fileId) as {
+      id: number;
+      machine_type: string;
+      section: string;
+      domain: string | null;
+      split: string;
+      label: string | null;
+      role: string;
+      attributes: string;
+    }[];
+    if (rows.length === 0) return { changed: [], kept: [], clips: 0 };
+    const r = rows[0];
+    const q = (v: string | null) => (v === null ? 'none' : `'${v}'`);
+    const changed: string[] = [];
+    for (const [field, now, was] of [
+      ['role', pkg.role, r.role],
+      ['domain', pkg.domain, r.domain],
+      ['split', pkg.split, r.split],
+      ['label', pkg.label, r.label],
+    ] as const) {
+      if (now !== was) changed.push(`${field} ${q(was)} -> ${q(now)}`);
+    }
+    if (changed.length) {
+      this.db.prepare('UPDATE clips SET role = ?, domain = ?, split = ?, label = ? WHERE file_id = ?').run(pkg.role, pkg.domain, pkg.split, pkg.label, fileId);
+    }
+    const kept: string[] = [];
+    if (pkg.machineType !== r.machine_type || pkg.section !== r.section) kept.push(`machine type/section ${r.machine_type}/${r.section} (the package says ${pkg.machineType}/${pkg.section})`);
+    const attrs = JSON.parse(r.attributes) as Record<string, string>;
+    for (const k of Object.keys(pkg.attributes).sort()) {
+      if (attrs[k] !== pkg.attributes[k]) kept.push(`attribute ${k} ${q(attrs[k] ?? null)} (the package says ${q(pkg.attributes[k])})`);
+    }
+    return { changed, kept, clips: rows.length };
+  }
+
   /** Insert one file and its clips; the caller wraps batches in a transaction. Idempotent by path + hash. */
   upsertFile(file: NewFile, clips: NewClip[], importedAt: string): { fileId: number; inserted: number } {
     const existing = this.fileByPath(file.path);

@@ -68,6 +68,36 @@ describe('import', () => {
     store.close();
   });
 
+  it('re-import of unchanged audio takes the corrected role/label from the package and keeps the engineer\'s attributes and verdicts', async () => {
+    const dir = tmpDir('hark-reimport-');
+    writeWav(path.join(dir, 'a.wav'), [tone(1, 16000, 300, 1)]);
+    writeWav(path.join(dir, 'b.wav'), [tone(1, 16000, 500, 2)]);
+    const manifest = (roleA: string, labelB: string, speedB: string) =>
+      fs.writeFileSync(path.join(dir, 'm.csv'), `path,machine_type,role,label,speed\na.wav,fan,${roleA},,1\nb.wav,fan,verification,${labelB},${speedB}\n`);
+    manifest('test', 'normal', '2');
+    const store = Store.create(tmpDir());
+    await importListing(store, listManifest(path.join(dir, 'm.csv')));
+    const byName = () => Object.fromEntries(store.clips.list({}, 'name', false, 0, 10).rows.map((r) => [r.name, r]));
+    const b0 = byName()['b.wav'];
+    store.labels.set([b0.id], 'anomaly', 'engineer', new Date().toISOString());
+    store.clips.setAttribute([b0.id], 'speed', '3'); // the engineer's correction in the grid
+    // the customer corrects the manifest: a.wav is a target normal, b.wav's label was wrong, and its speed is 4
+    manifest('target_normal', 'anomaly', '4');
+    const again = await importListing(store, listManifest(path.join(dir, 'm.csv')));
+    expect(again).toMatchObject({ imported: 0, unchanged: 2, metadataUpdated: 2, failed: 0 });
+    const now = byName();
+    expect(now['a.wav'].role).toBe('target_normal');
+    expect(now['b.wav']).toMatchObject({ id: b0.id, label: 'anomaly', verdict: 'anomaly', attributes: { speed: '3' } });
+    const msgs = again.problems.map((p) => p.message);
+    expect(msgs).toContainEqual(expect.stringMatching(/a\.wav: audio unchanged; updated from the package: role 'test' -> 'target_normal', domain none -> 'target', split 'test' -> 'train', label none -> 'normal' \(1 clip\(s\)\)/));
+    expect(msgs).toContainEqual(expect.stringMatching(/b\.wav: audio unchanged; kept the project's attribute speed '3' \(the package says '4'\); attributes can be changed in the Clips grid/));
+    // a third import with nothing new says nothing
+    const third = await importListing(store, listManifest(path.join(dir, 'm.csv')));
+    expect(third.metadataUpdated).toBe(0);
+    expect(third.problems.filter((p) => p.message.includes('updated from the package'))).toHaveLength(0);
+    store.close();
+  });
+
   it('refuses manifest paths that leave the package, and reports bad rows by number', () => {
     const dir = tmpDir('hark-manifest-');
     const outside = tmpDir('hark-outside-');

@@ -24,6 +24,8 @@ export interface ImportSummary {
   files: number;
   imported: number;
   unchanged: number;
+  /** unchanged files whose role, domain, split or label the package corrected */
+  metadataUpdated: number;
   failed: number;
   clipsAdded: number;
   problems: ImportProblem[];
@@ -106,7 +108,7 @@ export async function importListing(store: Store, listing: ImportListing, opts: 
   const batchSize = opts.batchSize ?? 32;
   const total = listing.entries.length;
   const problems: ImportProblem[] = [...listing.problems];
-  const summary: ImportSummary = { files: total, imported: 0, unchanged: 0, failed: 0, clipsAdded: 0, problems, cancelled: false };
+  const summary: ImportSummary = { files: total, imported: 0, unchanged: 0, metadataUpdated: 0, failed: 0, clipsAdded: 0, problems, cancelled: false };
   const now = () => new Date().toISOString();
   const pkg = listing.entries[0]?.sourcePackage ?? 'import';
   let batch: { file: NewFile; clips: NewClip[] }[] = [];
@@ -136,6 +138,15 @@ export async function importListing(store: Store, listing: ImportListing, opts: 
         const known = store.clips.fileByPath(entry.path);
         if (known && known.sha256 === sha) {
           summary.unchanged++;
+          // the audio is the same; the package's description of it may have been corrected since
+          const r = store.tx(() => store.clips.refreshFromPackage(known.id, entry));
+          if (r.changed.length) {
+            summary.metadataUpdated++;
+            problems.push({ path: entry.path, level: 'warning', message: `${entry.path}: audio unchanged; updated from the package: ${r.changed.join(', ')} (${r.clips} clip(s))` });
+          }
+          if (r.kept.length) {
+            problems.push({ path: entry.path, level: 'warning', message: `${entry.path}: audio unchanged; kept the project's ${r.kept.join(', ')}${r.kept.some((k) => k.startsWith('attribute')) ? '; attributes can be changed in the Clips grid if the package is right' : ''}` });
+          }
         } else {
           const item = await prepare(entry, sha, opts);
           for (const w of item.warnings) problems.push({ path: entry.path, level: 'warning', message: `${entry.path}: ${w}` });

@@ -68,7 +68,7 @@ export function ImportCard({ disabled }: { disabled: boolean }) {
           {result && (
             <div data-testid="import-result">
               <p>
-                {result.imported} file(s) imported ({result.clipsAdded} clips), {result.unchanged} unchanged, {result.failed} failed
+                {result.imported} file(s) imported ({result.clipsAdded} clips), {result.unchanged} unchanged{result.metadataUpdated ? ` (${result.metadataUpdated} with corrected role/domain/split/label)` : ''}, {result.failed} failed
                 {result.cancelled ? ' — cancelled; every finished batch is kept' : ''}.
               </p>
               {result.problems.length > 0 && (
