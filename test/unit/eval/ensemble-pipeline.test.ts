@@ -37,7 +37,7 @@ describe('rank-averaged ensemble in the pipeline', () => {
     const ver = test.filter((_, i) => i % 2 === 0).map((c) => c.id);
     verificationIds = new Set(ver);
     store.db.prepare(`UPDATE clips SET role = 'verification' WHERE id IN (${ver.join(',')})`).run();
-    ens = (await runEvaluation(store, { approach: 'ensemble', ensembleMembers: ['A', 'B'] })).results[0];
+    ens = (await runEvaluation(store, { approach: 'ensemble', ensembleMembers: ['A', 'B'], outDir: path.join(work, 'out') })).results[0];
     a = (await runEvaluation(store, { approach: 'A' })).results[0];
     b = (await runEvaluation(store, { approach: 'B' })).results[0];
   }, 240_000);
@@ -64,6 +64,15 @@ describe('rank-averaged ensemble in the pipeline', () => {
     expect(stored[0].parts).toMatchObject({ A: expect.any(Number), B: expect.any(Number), 'rank A': expect.any(Number), 'rank B': expect.any(Number) });
     // A's anomaly map comes with the ensemble's run
     expect(store.results.map(ens.runId, ens.scores[0].clipId)).not.toBeNull();
+  });
+
+  it('is named with its members in report.json, report.html and the submission files', () => {
+    const rep = JSON.parse(fs.readFileSync(path.join(work, 'out', 'report.json'), 'utf8')) as { approach: string; sections: { approach: string; members?: string[] }[] };
+    expect(rep.approach).toBe('ensemble');
+    expect(rep.sections[0]).toMatchObject({ approach: 'ensemble', members: ['A', 'B'] });
+    expect(fs.readFileSync(path.join(work, 'out', 'report.html'), 'utf8')).toContain('ensemble A+B');
+    const sub = fs.readFileSync(path.join(work, 'out', 'anomaly_score_fan_section_00_test.csv'), 'utf8').trim().split('\n');
+    expect(sub).toHaveLength(ens.scores.length);
   });
 
   it('sets its threshold at the mean rank of the members\' own thresholds', () => {
