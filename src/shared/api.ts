@@ -160,6 +160,8 @@ export interface ClipAnomaly {
   /** scores of the section's normal test clips in the same run, for the distribution */
   sectionNormalScores: Float64Array;
   sectionAnomalyScores: Float64Array;
+  /** parts of this clip's score (an ensemble's: each member's score and its rank, keys 'A' and 'rank A') */
+  parts: Record<string, number> | null;
 }
 
 export interface RunFigures {

@@ -81,6 +81,7 @@ export function clipAnomaly(store: Store, clipId: number, runId?: number): ClipA
     threshold: (run.report as StoredReport | null)?.threshold?.value ?? null,
     sectionNormalScores: Float64Array.from(normals),
     sectionAnomalyScores: Float64Array.from(anomalies),
+    parts: own?.parts ?? null,
   };
 }
 

@@ -13,7 +13,7 @@ import { openContainer } from '../../../src/main/eval/portable/container';
 import { ENSEMBLE, loadDetectorState, RankMap, type EnsembleState } from '../../../src/main/eval/ensemble';
 import { runEvaluation } from '../../../src/main/eval/run';
 import type { SectionResult } from '../../../src/main/eval/evaluate';
-import { listRuns, modelsInfo } from '../../../src/main/eval/queries';
+import { clipAnomaly, listRuns, modelsInfo } from '../../../src/main/eval/queries';
 import { checkConsistency } from '../../../src/main/store/consistency';
 import { Store } from '../../../src/main/store/store';
 
@@ -62,8 +62,11 @@ describe('rank-averaged ensemble in the pipeline', () => {
     // the members' own scores and ranks are kept per clip for the engineer
     const stored = store.results.scores(ens.runId);
     expect(stored[0].parts).toMatchObject({ A: expect.any(Number), B: expect.any(Number), 'rank A': expect.any(Number), 'rank B': expect.any(Number) });
-    // A's anomaly map comes with the ensemble's run
+    // A's anomaly map comes with the ensemble's run, and the Inspector gets the members' parts
     expect(store.results.map(ens.runId, ens.scores[0].clipId)).not.toBeNull();
+    const anomaly = clipAnomaly(store, ens.scores[0].clipId, ens.runId)!;
+    expect(anomaly.approach).toBe('ensemble');
+    expect(anomaly.parts).toMatchObject({ A: a.scores[0].score, B: b.scores[0].score });
   });
 
   it('is named with its members in report.json, report.html and the submission files', () => {

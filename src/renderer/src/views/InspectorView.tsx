@@ -176,6 +176,17 @@ export function InspectorView({ project, clipId }: { project: ProjectInfo | null
           <h2>
             Score {a.score !== null ? a.score.toPrecision(4) : '—'} {a.threshold !== null && a.score !== null ? (a.score > a.threshold ? '— above the threshold (anomalous)' : '— below the threshold (normal)') : ''}
           </h2>
+          {a.parts && Object.keys(a.parts).some((k) => k.startsWith('rank ')) && (
+            <p className="small-text" data-testid="member-scores">
+              Ensemble of{' '}
+              {Object.keys(a.parts)
+                .filter((k) => k.startsWith('rank '))
+                .map((k) => k.slice('rank '.length))
+                .map((m) => `${m} ${a.parts![m].toPrecision(4)} (rank ${a.parts![`rank ${m}`].toFixed(2)})`)
+                .join(' · ')}
+              : the score is the mean of the members' ranks among their scores on the verification clips. The map is A's.
+            </p>
+          )}
           <ScoreStrip score={a.score} normals={a.sectionNormalScores} anomalies={a.sectionAnomalyScores} threshold={a.threshold} />
           <div className="muted small-text">blue: normal clips of the section · red: anomalous · dashed: decision threshold</div>
         </div>
