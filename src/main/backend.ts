@@ -8,7 +8,7 @@ import { JobManager } from './jobs/manager';
 import { SCHEMA_VERSION } from './store/migrations';
 import { Store } from './store/store';
 import { repairInterrupted } from './store/consistency';
-import { loadClipAudio } from './data/clip-audio';
+import { loadClipAudioForDisplay } from './data/clip-audio';
 import { appVersion, harkHome } from './paths';
 import { listDcase } from './data/import/dcase';
 import { listManifest } from './data/import/manifest';
@@ -131,7 +131,7 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     async 'clips.waveform'(req) {
       const clip = store().clips.get(req.clipId);
       if (!clip) throw new HarkError('not_found', `no clip ${req.clipId}`, 'clipId');
-      const samples = await loadClipAudio(clip);
+      const samples = await loadClipAudioForDisplay(clip);
       return { clipId: clip.id, sampleRate: 16_000, samples };
     },
     async 'clips.setVerdict'(req) {
@@ -195,7 +195,7 @@ export function createBackend(opts: BackendOptions): BackendHandle {
     async 'clips.spectrogram'(req) {
       const clip = store().clips.get(req.clipId);
       if (!clip) throw new HarkError('not_found', `no clip ${req.clipId}`, 'clipId');
-      const wave = await loadClipAudio(clip);
+      const wave = await loadClipAudioForDisplay(clip);
       const spec = displaySpectrogram(wave);
       return { clipId: clip.id, ...spec, durationS: wave.length / 16_000 };
     },

@@ -93,7 +93,7 @@ export function decodeWav(buf: Uint8Array, file: string): DecodedAudio {
   }
   const frames = usable / fmt.blockAlign;
 
-  const channelData = convert(data.samples, frames, channels, bits, codec, !bigEndian);
+  const channelData = convertSamples(data.samples, frames, channels, bits, codec, !bigEndian);
   if (codec === 'float') assertFinite(file, channelData, fmt.sampleRate);
   const warnings: string[] = [];
   // a data chunk that checks out is trusted over a wrong RIFF size (writers that never patched it)
@@ -111,7 +111,7 @@ export function decodeWav(buf: Uint8Array, file: string): DecodedAudio {
 }
 
 /** Interleaved integer or float samples to one Float32Array per channel, ints scaled by 2^(bits-1). */
-function convert(bytes: Uint8Array, frames: number, channels: number, bits: number, codec: 'pcm' | 'float', le: boolean): Float32Array[] {
+export function convertSamples(bytes: Uint8Array, frames: number, channels: number, bits: number, codec: 'pcm' | 'float', le: boolean): Float32Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = Array.from({ length: channels }, () => new Float32Array(frames));
   const step = bits / 8;
