@@ -1,6 +1,6 @@
 // Quality benchmark: official score per approach and auto on generator data (scale 0.3 and 1.0)
 // and on the real DCASE 2023 valve test split with the fewshot-from-test protocol.
-// Run: npx tsx bench/quality.ts [--quick] [--machines fan,bearing] [--scales 0.3,1.0|none] [--variants | --validation]
+// Run: npx tsx bench/quality.ts [--quick] [--machines fan,bearing] [--scales 0.3,1.0|none] [--variants [--only A] [--variant TEXT] | --validation [--members A,B]]
 // Writes bench/results/quality.json (quality-variants.json, quality-validation.json).
 // --validation: every other test clip of a section (by name) becomes a labeled verification clip;
 // A, B, C, their rank-averaged ensemble and auto (which now validates on those clips) are scored
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     validation: { type: 'boolean', default: false },
     only: { type: 'string' },
     scales: { type: 'string' },
+    variant: { type: 'string' },
+    members: { type: 'string' },
   },
 });
 
@@ -100,6 +102,9 @@ const VARIANTS: { approach: 'A' | 'B' | 'C'; name: string; configs: EvalOptions[
   { approach: 'C', name: 'logmel_stats nearest', configs: { C: { score: 'nearest' } } },
 ];
 
+/** --only A keeps one approach's variants, --variant TEXT those whose name contains TEXT. */
+const wanted = (v: (typeof VARIANTS)[number]) => (!values.only || v.approach === values.only) && (!values.variant || v.name.includes(values.variant));
+
 async function generatorSet(scale: number): Promise<void> {
   const dir = path.join(work, `gen-${scale}`);
   console.log(`generating scale ${scale} (${machines.join(', ')}) ...`);
@@ -110,7 +115,7 @@ async function generatorSet(scale: number): Promise<void> {
     const name = `generator@${scale}`;
     if (values.validation) await validationRuns(name, store);
     else if (values.variants) {
-      for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder });
+      for (const v of VARIANTS) if (wanted(v)) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder });
     } else {
       for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default');
     }
@@ -131,7 +136,7 @@ async function valveSet(): Promise<void> {
     const name = 'dcase2023-valve fewshot';
     if (values.validation) await validationRuns(name, store, { protocol: 'fewshot-from-test' });
     else if (values.variants) {
-      for (const v of VARIANTS) if (!values.only || v.approach === values.only) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder, protocol: 'fewshot-from-test' });
+      for (const v of VARIANTS) if (wanted(v)) await evalOn(name, store, v.approach, v.name, { configs: v.configs, encoder: v.encoder, protocol: 'fewshot-from-test' });
     } else {
       for (const a of ['A', 'B', 'C', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'default', { protocol: 'fewshot-from-test' });
     }
@@ -149,7 +154,12 @@ async function validationRuns(name: string, store: Store, extra: Partial<EvalOpt
   store.db.prepare(`UPDATE clips SET role = 'verification' WHERE id IN (${ver.join(',')})`).run();
   heldIn = new Set(ver);
   try {
-    for (const a of ['A', 'B', 'C', 'ensemble', 'auto'] as const) if (!values.only || a === values.only) await evalOn(name, store, a, 'validation half held out', extra);
+    const members = values.members ? (values.members.split(',') as ('A' | 'B' | 'C')[]) : undefined;
+    for (const a of ['A', 'B', 'C', 'ensemble', 'auto'] as const) {
+      if (values.only && a !== values.only) continue;
+      if (a === 'ensemble' && members) await evalOn(name, store, a, `validation half held out, members ${members.join('+')}`, { ...extra, ensembleMembers: members });
+      else await evalOn(name, store, a, 'validation half held out', extra);
+    }
   } finally {
     heldIn = new Set();
   }
