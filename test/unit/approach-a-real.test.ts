@@ -43,7 +43,7 @@ describe.skipIf(!present)('approach A on real valve clips (fbank_patch)', () => 
   }, 120_000);
 
   it('scores a support clip 0 against its own bank and carries the encoder geometry', async () => {
-    const config = approachA.parseConfig({ layers: [1], geometry, supportClips: 3 });
+    const config = approachA.parseConfig({ encoder: 'fbank_patch', layers: [1], geometry, supportClips: 3 });
     const set = { machineType: 'valve', section: '00', normals: support, noise: [] };
     const state = await approachA.fit(set, config, () => {});
     const own = support.find((c) => c.clipId === state.memories[0].clipIds[0])!;
@@ -54,7 +54,7 @@ describe.skipIf(!present)('approach A on real valve clips (fbank_patch)', () => 
   });
 
   it("'both': held-out normals get z ~ (0, 1) in their own domain from leave-one-out statistics", async () => {
-    const config = approachA.parseConfig({ layers: [1], supportDomain: 'both', supportClips: 10 });
+    const config = approachA.parseConfig({ encoder: 'fbank_patch', layers: [1], supportDomain: 'both', supportClips: 10 });
     const state = await approachA.fit({ machineType: 'valve', section: '00', normals: support, noise: [] }, config, () => {});
     expect(state.memories.map((m) => m.clipIds.length)).toEqual([10, 10]);
     const res = await approachA.score(state, heldOut.map((h) => h.clip));

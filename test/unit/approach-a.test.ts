@@ -60,7 +60,12 @@ function argmax(a: ArrayLike<number>): number {
 describe('approach A config', () => {
   it('fills defaults and names the bad field', () => {
     const d = parseAConfig({});
-    expect(d).toMatchObject({ encoder: 'oww_speech', layers: null, q: 0.05, supportDomain: 'both', supportClips: 10, maxKeysPerLayer: null, mapLayers: [], geometry: null });
+    expect(d).toMatchObject({ encoder: 'oww_speech', layers: null, q: 0.05, supportDomain: 'both', supportClips: 10, maxKeysPerLayer: 960, mapLayers: [], geometry: null });
+    // 'auto' keys per encoder, by measurement: a coreset for oww_speech, all keys for fbank_patch; explicit values win
+    expect(parseAConfig({ encoder: 'fbank_patch' }).maxKeysPerLayer).toBeNull();
+    expect(parseAConfig({ maxKeysPerLayer: null }).maxKeysPerLayer).toBeNull();
+    expect(parseAConfig({ encoder: 'fbank_patch', maxKeysPerLayer: 500 }).maxKeysPerLayer).toBe(500);
+    expect(parseAConfig(parseAConfig({})).maxKeysPerLayer).toBe(960); // a stored config parses to itself
     expect(approachA.defaults).toEqual(d);
     expect(() => parseAConfig({ q: 0 })).toThrow(/field 'q'/);
     expect(() => parseAConfig({ q: 1.5 })).toThrow(/field 'q'/);

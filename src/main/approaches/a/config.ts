@@ -43,8 +43,14 @@ export const AConfigSchema = z
     supportDomain: z.enum(SUPPORT_DOMAINS).default('both'),
     /** N support clips per domain (lowest clipIds first); null = every normal of the domain */
     supportClips: z.number().int().min(1).nullable().default(10),
-    /** greedy k-center coreset per layer (and domain) down to this many keys; null = keep all */
-    maxKeysPerLayer: z.number().int().min(1).nullable().default(null),
+    /**
+     * greedy k-center coreset per layer (and domain) down to this many keys; null = keep all.
+     * 'auto' (default) = the measured setting for the encoder: 960 for oww_speech (1/10 of 10 support
+     * clips' keys: +1.2 and +1.8 official on the generator at scale 0.3 and 1.0, +0.5 on real valve,
+     * 2-5x faster), all keys for the others (fbank_patch layer 0: -1.0 and -0.3 with a coreset);
+     * bench/results/quality-variants.json. The parsed config holds the resolved number or null.
+     */
+    maxKeysPerLayer: z.union([z.number().int().min(1), z.null(), z.literal('auto')]).default('auto'),
     /** seed of the coreset start point and projection */
     seed: z.number().int().min(0).max(0xffffffff).default(0),
     /** layers whose own maps are returned in AnomalyMap.perLayer (each must be in layers) */
@@ -54,7 +60,10 @@ export const AConfigSchema = z
   })
   .strict();
 
-export type AConfig = z.infer<typeof AConfigSchema>;
+export type AConfig = Omit<z.infer<typeof AConfigSchema>, 'maxKeysPerLayer'> & { maxKeysPerLayer: number | null };
+
+/** maxKeysPerLayer 'auto' per encoder, by measurement (see the field's comment). */
+export const AUTO_MAX_KEYS: Record<string, number | null> = { oww_speech: 960 };
 export type AGeometry = z.infer<typeof GeometrySchema>;
 
 /** Validates and fills a partial config; throws an Error naming the offending field. */
@@ -65,7 +74,8 @@ export function parseAConfig(input: unknown): AConfig {
     throw new Error(`approach A config: ${msgs.join('; ')}`);
   }
   checkMapLayers(r.data, r.data.layers);
-  return r.data;
+  const maxKeysPerLayer = r.data.maxKeysPerLayer === 'auto' ? (AUTO_MAX_KEYS[r.data.encoder] ?? null) : r.data.maxKeysPerLayer;
+  return { ...r.data, maxKeysPerLayer };
 }
 
 /** mapLayers must be among the layers scored (checked at parse time, or at fit once null layers are resolved). */
