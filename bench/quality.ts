@@ -91,7 +91,7 @@ const VARIANTS: { approach: 'A' | 'B' | 'C'; name: string; configs: EvalOptions[
   { approach: 'A', name: 'fbank_patch L0 both all keys', configs: { A: { encoder: 'fbank_patch', supportDomain: 'both', layers: [0], maxKeysPerLayer: null } } },
   { approach: 'A', name: 'oww_speech L11-14 both', configs: { A: { supportDomain: 'both' } }, encoder: 'oww_speech' },
   { approach: 'A', name: 'fbank_patch L1+2 both q0.1', configs: { A: { encoder: 'fbank_patch', supportDomain: 'both', q: 0.1 } } },
-  { approach: 'A', name: 'oww_speech both (default)', configs: {} },
+  { approach: 'A', name: 'oww_speech both (default: coreset 960)', configs: {} },
   { approach: 'A', name: 'oww_speech both coreset 1/10', configs: { A: { maxKeysPerLayer: 960 } } },
   { approach: 'A', name: 'oww_speech both all keys', configs: { A: { maxKeysPerLayer: null } } },
   { approach: 'A', name: 'oww_speech target-only', configs: { A: { supportDomain: 'target' } } },

@@ -132,6 +132,16 @@ export function splitSection(clips: ClipRecord[], protocol: Protocol, support = 
 }
 
 /**
+ * The clips validation chooses on and the ensemble ranks against: clips handed over as verification,
+ * and test clips an engineer gave a verdict in Hark. A package's own labels on test clips never count
+ * (they are the ground truth the evaluation reports against); support clips the protocol took are left out.
+ */
+export function validationClips<C extends ClipRecord & { verdict?: string | null }>(all: C[], normals: ClipRecord[]): C[] {
+  const support = new Set(normals.map((c) => c.id));
+  return all.filter((c) => !support.has(c.id) && (c.role === 'verification' || (c.role === 'test' && (c.verdict === 'normal' || c.verdict === 'anomaly'))));
+}
+
+/**
  * The Form's routing advice for one section (FORM.md rules 1-3), on the clips as the protocol splits
  * them: under fewshot-from-test the support clips taken from the test split count as the training
  * normals they have become.
@@ -301,9 +311,12 @@ async function fitSingle(store: Store, features: FeatureService, id: MemberId, m
  * every member's own threshold sits exactly on the ensemble's.
  */
 async function fitEnsemble(store: Store, features: FeatureService, ids: MemberId[], machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions): Promise<Fitted> {
-  const refIdx = test.map((c, i) => (c.role === 'verification' ? i : -1)).filter((i) => i >= 0);
+  const ref = new Set(validationClips(test, normals).map((c) => c.id));
+  const refIdx = test.map((c, i) => (ref.has(c.id) ? i : -1)).filter((i) => i >= 0);
   if (refIdx.length < 2) {
-    throw new Error(`${machineType} section ${section}: the ensemble ranks each member's scores against its scores on the section's verification clips, and ${refIdx.length === 0 ? 'there are none' : 'there is only one'}; import verification clips or choose one approach`);
+    throw new Error(
+      `${machineType} section ${section}: the ensemble ranks each member's scores against its scores on the section's verification clips, and ${refIdx.length === 0 ? 'there are none' : 'there is only one'} (clips of role verification, and test clips an engineer gave a verdict); import verification clips, label some in the Clips grid, or choose one approach`,
+    );
   }
   const fits: { id: MemberId; fs: Awaited<ReturnType<typeof fitAndScore>> }[] = [];
   for (const [k, id] of ids.entries()) {
@@ -366,10 +379,13 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
     chosen = { approach: ENSEMBLE, members, why: [given ? `ensemble ${name} chosen by the user` : `ensemble of the Form-eligible approaches ${name} chosen by the user`] };
   } else if (routing) {
     chosen = chooseByRules(machineType, section, store, normals, routing);
-    // rule 4: labeled verification clips (never test labels) decide among the eligible approaches and their ensemble
-    const verification = all.filter((c) => c.role === 'verification');
+    // rule 4: labeled verification clips (never a package's test labels) decide among the eligible approaches and their ensemble
+    const verification = validationClips(all, normals);
     const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, routing.approaches, opts) : null;
     if (v) chosen = { approach: v.approach, members: v.members, why: [...chosen.why, ...v.why] };
+    else if (routing.validateWithLabels && verification.length === 0) {
+      chosen.why.push("those labels are the package's own on test clips, which never choose an approach, so the rules decide: label clips in the Clips grid or hand over verification clips to choose by validation");
+    }
   } else {
     chosen = { approach: opts.approach as MemberId, why: [`${opts.approach} chosen by the user`] };
   }

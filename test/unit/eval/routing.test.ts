@@ -45,6 +45,9 @@ describe('evaluation protocols and routing', () => {
     const { results } = await runEvaluation(store, { approach: 'auto' });
     expect(results[0].why.join(' ')).toMatch(/target normal/);
     expect(['A', 'B']).toContain(results[0].approach);
+    // the package's labels on test clips are counted by the Form but never choose
+    expect(results[0].why.join(' ')).toMatch(/those labels are the package's own on test clips, which never choose an approach, so the rules decide/);
+    expect(results[0].why.join(' ')).not.toMatch(/validated on/);
   }, 120_000);
 
   it('auto chooses by validation on labeled verification clips, never on test labels', async () => {
@@ -66,6 +69,23 @@ describe('evaluation protocols and routing', () => {
     expect(results[0].members ? `ensemble ${results[0].members.join('+')}` : results[0].approach).toBe(best.id);
     expect(why).toMatch(/bootstrap 95 % intervals/);
     store.db.prepare(`UPDATE clips SET role = 'test' WHERE id IN (${ver.join(',')})`).run();
+  }, 240_000);
+});
+
+describe('verdicts given in Hark are verification labels', () => {
+  it('an engineer\'s verdicts on test clips drive the validation (the package\'s test labels never do)', async () => {
+    const test = store.clips.list({ machineType: 'fan', role: 'test' }, 'name', false, 0, 1000).rows;
+    // the engineer listens to every third test clip and labels it as the package would
+    const heard = test.filter((_, i) => i % 3 === 0);
+    for (const c of heard) store.labels.set([c.id], c.label!, 'engineer', new Date().toISOString());
+    try {
+      const { results } = await runEvaluation(store, { approach: 'auto' });
+      const why = results[0].why.join(' | ');
+      expect(why).toMatch(new RegExp(`validated on ${heard.length} labeled verification clips`));
+      expect(why).not.toMatch(/package's own on test clips/);
+    } finally {
+      store.labels.set(heard.map((c) => c.id), null, 'engineer', new Date().toISOString());
+    }
   }, 240_000);
 });
 
