@@ -11,8 +11,8 @@ import { formClips } from '../store/clips-repo';
 import type { Store } from '../store/store';
 import { throwIfCancelled } from '../jobs/manager';
 import { sectionMetrics, type SectionMetrics } from './section-metrics';
-import { gammaThreshold, noiseCalibratedThreshold, quantileThreshold } from './threshold';
-import { chooseByValidation } from './validate';
+import { gammaThreshold, noiseCalibratedThreshold, noiseFloor, quantileThreshold } from './threshold';
+import { chooseAmong } from './validate';
 import { combineResults, ENSEMBLE, ensembleName, ensembleState, serialiseEnsemble, type DetectorKind, type MemberId } from './ensemble';
 import type { SerialisedState } from '../approaches/types';
 
@@ -288,9 +288,10 @@ interface Fitted {
   timings: SectionResult['timings'];
 }
 
-async function fitSingle(store: Store, features: FeatureService, id: MemberId, machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions): Promise<Fitted> {
-  const approach = getApproach(id);
-  const fs = await fitAndScore(store, features, approach, machineType, section, normals, noise, test, opts);
+type FitOutcome = Awaited<ReturnType<typeof fitAndScore>>;
+
+/** One approach's fit as the section's detector. */
+function singleFrom(id: MemberId, fs: FitOutcome): Fitted {
   const threshold = decisionThreshold(fs.trainScores, fs.thresholdSource, fs.results.map((r) => r.score));
   let noiseThreshold: SectionResult['noiseThreshold'] = null;
   if (fs.noiseScores.length >= 3 && fs.trainScores && fs.trainScores.length >= 3) {
@@ -301,7 +302,23 @@ async function fitSingle(store: Store, features: FeatureService, id: MemberId, m
       noiseThreshold = null;
     }
   }
-  return { kind: id, config: fs.config as Record<string, unknown>, ser: approach.serialise(fs.state), results: fs.results, threshold, noiseThreshold, support: fs.supportCount, timings: fs.timings };
+  return { kind: id, config: fs.config as Record<string, unknown>, ser: getApproach(id).serialise(fs.state), results: fs.results, threshold, noiseThreshold, support: fs.supportCount, timings: fs.timings };
+}
+
+/** Fits each approach as on its own; its progress stages are prefixed with its place among them. */
+async function fitEach(store: Store, features: FeatureService, ids: MemberId[], machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions, onError?: (id: MemberId, e: Error) => void): Promise<Map<MemberId, FitOutcome>> {
+  const out = new Map<MemberId, FitOutcome>();
+  for (const [k, id] of ids.entries()) {
+    const progress = opts.progress && ids.length > 1 ? (p: { stage?: string; done: number; total: number }) => opts.progress!({ ...p, stage: `${id} (${k + 1}/${ids.length}): ${p.stage ?? ''}` }) : opts.progress;
+    try {
+      out.set(id, await fitAndScore(store, features, getApproach(id), machineType, section, normals, noise, test, { ...opts, progress }));
+    } catch (e) {
+      // a candidate that cannot serve the section is reported by validation; anything else, or a cancel, stops here
+      if (!onError || opts.signal?.aborted) throw e;
+      onError(id, e as Error);
+    }
+  }
+  return out;
 }
 
 /**
@@ -310,7 +327,8 @@ async function fitSingle(store: Store, features: FeatureService, id: MemberId, m
  * decision threshold is the mean of the members' thresholds mapped through their ranks: a clip at
  * every member's own threshold sits exactly on the ensemble's.
  */
-async function fitEnsemble(store: Store, features: FeatureService, ids: MemberId[], machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[], opts: EvalOptions): Promise<Fitted> {
+/** Where the ensemble's reference clips (validationClips) stand in `test`; at least two, else an error saying what to add. */
+function referenceIndices(machineType: string, section: string, normals: ClipRecord[], test: ClipRecord[]): number[] {
   const ref = new Set(validationClips(test, normals).map((c) => c.id));
   const refIdx = test.map((c, i) => (ref.has(c.id) ? i : -1)).filter((i) => i >= 0);
   if (refIdx.length < 2) {
@@ -318,12 +336,12 @@ async function fitEnsemble(store: Store, features: FeatureService, ids: MemberId
       `${machineType} section ${section}: the ensemble ranks each member's scores against its scores on the section's verification clips, and ${refIdx.length === 0 ? 'there are none' : 'there is only one'} (clips of role verification, and test clips an engineer gave a verdict); import verification clips, label some in the Clips grid, or choose one approach`,
     );
   }
-  const fits: { id: MemberId; fs: Awaited<ReturnType<typeof fitAndScore>> }[] = [];
-  for (const [k, id] of ids.entries()) {
-    // each member reports its own stages; the whole is members x stages
-    const progress = opts.progress ? (p: { stage?: string; done: number; total: number }) => opts.progress!({ ...p, stage: `${id} (${k + 1}/${ids.length}): ${p.stage ?? ''}` }) : undefined;
-    fits.push({ id, fs: await fitAndScore(store, features, getApproach(id), machineType, section, normals, noise, test, { ...opts, progress }) });
-  }
+  return refIdx;
+}
+
+function ensembleFrom(fits: { id: MemberId; fs: FitOutcome }[], machineType: string, section: string, normals: ClipRecord[], noise: ClipRecord[], test: ClipRecord[]): Fitted {
+  const refIdx = referenceIndices(machineType, section, normals, test);
+  const ids = fits.map((f) => f.id);
   const state = ensembleState(fits.map((f) => ({ approach: f.id, config: f.fs.config, state: f.fs.state, reference: refIdx.map((i) => f.fs.results[i].score) })));
   const results = combineResults(
     state,
@@ -340,9 +358,8 @@ async function fitEnsemble(store: Store, features: FeatureService, ids: MemberId
       state,
       fits.map((f) => f.fs.noiseScores.map((score) => ({ score }))),
     ).map((r) => r.score);
-    const level = quantileThreshold(noiseScores, 0.99);
-    const fromNoise = level + 0.02 * Math.abs(level);
-    noiseThreshold = { value: Math.max(threshold.value, fromNoise), binding: fromNoise > threshold.value ? 'noise' : 'normal', method: `max(the ensemble's threshold, 0.99 quantile of ${noiseScores.length} noise-only clips + 2 %)` };
+    const n = noiseFloor(noiseScores, threshold.value);
+    noiseThreshold = { value: n.threshold, binding: n.binding, method: `max(the ensemble's threshold, 0.99 quantile of ${noiseScores.length} noise-only clips + 2 %)` };
   }
   const sum = (k: keyof SectionResult['timings']) => fits.reduce((acc, f) => acc + f.fs.timings[k], 0);
   return {
@@ -365,6 +382,7 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
   if (test.length === 0) throw new Error(`${machineType} section ${section}: no test clips to score`);
   const routing = opts.approach === 'auto' || opts.approach === ENSEMBLE ? sectionRouting(machineType, section, store, normals) : null;
   let chosen: { approach: DetectorKind; members?: MemberId[]; why: string[] };
+  let fit: Fitted;
   if (opts.approach === ENSEMBLE) {
     const given = opts.ensembleMembers?.length ? [...new Set(opts.ensembleMembers)] : null;
     const members = given ?? routing!.approaches;
@@ -375,22 +393,47 @@ export async function evaluateSection(store: Store, features: FeatureService, ma
           : `${machineType} section ${section}: the Form makes ${members.length ? `only ${members[0]}` : 'no approach'} eligible here (${routing!.reasons.join('; ')}); an ensemble needs two or more`,
       );
     }
+    referenceIndices(machineType, section, normals, test); // before any fit: says what is missing
     const name = ensembleName(members.map((approach) => ({ approach })));
     chosen = { approach: ENSEMBLE, members, why: [given ? `ensemble ${name} chosen by the user` : `ensemble of the Form-eligible approaches ${name} chosen by the user`] };
+    const fits = await fitEach(store, features, members, machineType, section, normals, noise, test, opts);
+    fit = ensembleFrom(members.map((id) => ({ id, fs: fits.get(id)! })), machineType, section, normals, noise, test);
   } else if (routing) {
     chosen = chooseByRules(machineType, section, store, normals, routing);
-    // rule 4: labeled verification clips (never a package's test labels) decide among the eligible approaches and their ensemble
-    const verification = validationClips(all, normals);
-    const v = verification.length ? await chooseByValidation(features, machineType, section, normals, noise, verification, routing.approaches, opts) : null;
+    // rule 4: labeled verification clips (never a package's test labels) decide among the eligible
+    // approaches and their ensemble; each candidate is fitted once, and the chosen fits are kept
+    const verification = validationClips(test, normals);
+    const at = new Map(test.map((c, i) => [c.id, i]));
+    const verIdx = verification.map((c) => at.get(c.id)!);
+    let v: ReturnType<typeof chooseAmong> = null;
+    let fits = new Map<MemberId, FitOutcome>();
+    if (verification.length && routing.approaches.length >= 2) {
+      const errors = new Map<MemberId, string>();
+      fits = await fitEach(store, features, routing.approaches, machineType, section, normals, noise, test, opts, (id, e) => errors.set(id, e.message.split('\n')[0]));
+      v = chooseAmong(
+        verification,
+        routing.approaches.map((id) => {
+          const f = fits.get(id);
+          return { id, scores: f ? verIdx.map((i) => f.results[i].score) : null, error: errors.get(id) };
+        }),
+      );
+    }
     if (v) chosen = { approach: v.approach, members: v.members, why: [...chosen.why, ...v.why] };
     else if (routing.validateWithLabels && verification.length === 0) {
       chosen.why.push("those labels are the package's own on test clips, which never choose an approach, so the rules decide: label clips in the Clips grid or hand over verification clips to choose by validation");
     }
+    if (chosen.approach === ENSEMBLE) {
+      fit = ensembleFrom(chosen.members!.map((id) => ({ id, fs: fits.get(id)! })), machineType, section, normals, noise, test);
+    } else {
+      const id = chosen.approach;
+      fit = singleFrom(id, fits.get(id) ?? (await fitEach(store, features, [id], machineType, section, normals, noise, test, opts)).get(id)!);
+    }
   } else {
-    chosen = { approach: opts.approach as MemberId, why: [`${opts.approach} chosen by the user`] };
+    const id = opts.approach as MemberId;
+    chosen = { approach: id, why: [`${id} chosen by the user`] };
+    fit = singleFrom(id, (await fitEach(store, features, [id], machineType, section, normals, noise, test, opts)).get(id)!);
   }
 
-  const fit = chosen.approach === ENSEMBLE ? await fitEnsemble(store, features, chosen.members!, machineType, section, normals, noise, test, opts) : await fitSingle(store, features, chosen.approach, machineType, section, normals, noise, test, opts);
   const { threshold, noiseThreshold } = fit;
   const scores: ScoredClip[] = test.map((c, i) => ({
     clipId: c.id,

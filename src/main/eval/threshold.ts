@@ -532,18 +532,31 @@ export function noiseCalibratedThreshold(
   opts: NoiseCalibrationOptions = {},
 ): NoiseCalibration {
   const quantile = opts.quantile ?? 0.9;
+  checkNoiseInputs(noiseScores, opts);
+  checkScores('noiseCalibratedThreshold', 'normalScores', normalScores, 3);
+  const gamma = fitGamma(normalScores);
+  if (!(quantile > 0 && quantile < 1)) throw new Error(`noiseCalibratedThreshold: quantile must be in (0, 1), got ${quantile}`);
+  return { ...noiseFloor(noiseScores, gammaPpf(quantile, gamma), opts), gamma };
+}
+
+function checkNoiseInputs(noiseScores: ArrayLike<number>, opts: Pick<NoiseCalibrationOptions, 'noiseQuantile' | 'margin'>): { noiseQuantile: number; margin: number } {
   const noiseQuantile = opts.noiseQuantile ?? 0.99;
   const margin = opts.margin ?? 0.02;
   if (!(margin >= 0 && Number.isFinite(margin))) throw new Error(`noiseCalibratedThreshold: margin must be >= 0, got ${margin}`);
   if (!(noiseQuantile >= 0 && noiseQuantile <= 1)) throw new Error(`noiseCalibratedThreshold: noiseQuantile must be in [0, 1], got ${noiseQuantile}`);
   checkScores('noiseCalibratedThreshold', 'noiseScores', noiseScores, 1);
-  checkScores('noiseCalibratedThreshold', 'normalScores', normalScores, 3);
-  const gamma = fitGamma(normalScores);
-  if (!(quantile > 0 && quantile < 1)) throw new Error(`noiseCalibratedThreshold: quantile must be in (0, 1), got ${quantile}`);
-  const normalThreshold = gammaPpf(quantile, gamma);
+  return { noiseQuantile, margin };
+}
+
+/**
+ * The noise side of the calibration for a threshold fixed elsewhere (an ensemble's, which has no
+ * training scores of its own): the larger of `normalThreshold` and the noise level plus margin.
+ */
+export function noiseFloor(noiseScores: ArrayLike<number>, normalThreshold: number, opts: Pick<NoiseCalibrationOptions, 'noiseQuantile' | 'margin'> = {}): Omit<NoiseCalibration, 'gamma'> {
+  const { noiseQuantile, margin } = checkNoiseInputs(noiseScores, opts);
   const level = quantileThreshold(noiseScores, noiseQuantile);
   // margin relative to the score's magnitude, so it means the same for any score unit
   const noiseThreshold = level + margin * Math.abs(level);
   const binding = noiseThreshold > normalThreshold ? 'noise' : 'normal';
-  return { threshold: Math.max(normalThreshold, noiseThreshold), normalThreshold, noiseThreshold, binding, gamma };
+  return { threshold: Math.max(normalThreshold, noiseThreshold), normalThreshold, noiseThreshold, binding };
 }

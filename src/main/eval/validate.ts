@@ -1,14 +1,11 @@
-// Routing by validation (FORM.md rule 4): where labeled verification clips exist, fit every eligible
-// approach on the training normals, score the verification clips, and choose by their official score.
-// Test clips' labels are never read here; only clips the customer handed over as verification are.
+// Routing by validation (FORM.md rule 4): where labeled verification clips exist, every eligible
+// approach is fitted on the training normals (by evaluation, once) and this chooses among them and their
+// rank-averaged ensemble by the official-style figure of their scores on those clips. A package's own
+// labels on test clips are never read here.
 import type { ClipRecord } from '../../shared/domain';
 import { auc, domainAucs, harmonicMean, quantileSorted } from '../../shared/metrics';
 import { createRandom } from '../../shared/random';
 import { MIN_VERIFICATION } from '../../shared/form';
-import { getApproach } from '../approaches/registry';
-import type { ClipFeatures, FitSet } from '../approaches/types';
-import type { FeatureService } from '../encoders/features';
-import type { EvalOptions } from './evaluate';
 import { ENSEMBLE, RankMap, rankAverage, type DetectorKind, type MemberId } from './ensemble';
 
 export interface ValidationOutcome {
@@ -55,49 +52,6 @@ export function pairedBootstrap(
     const s = Float64Array.from(r.filter((v) => !Number.isNaN(v))).sort();
     return s.length ? { lower: quantileSorted(s, 0.025), upper: quantileSorted(s, 0.975), wins: wins[k] / n } : { lower: NaN, upper: NaN, wins: 0 };
   });
-}
-
-/**
- * Fits each candidate on the training normals, scores every verification clip, and chooses by the
- * official-style figure on the labeled ones: one approach, or the rank-averaged ensemble of all that
- * scored (ranks against each member's own scores on the verification clips, as the ensemble detector
- * ships). A tie goes to the single approach: one encoder, one fit, the same evidence.
- */
-export async function chooseByValidation(
-  features: FeatureService,
-  machineType: string,
-  section: string,
-  normals: ClipRecord[],
-  noise: ClipRecord[],
-  verification: (ClipRecord & { verdict?: string | null })[],
-  candidates: MemberId[],
-  opts: EvalOptions,
-): Promise<ValidationOutcome | null> {
-  if (candidates.length < 2 || !verification.some((c) => truth(c) === 0) || !verification.some((c) => truth(c) === 1)) return null;
-  const meta = (c: ClipRecord, hide: boolean): ClipFeatures => ({ clipId: c.id, name: c.name, section: c.section, domain: hide ? null : c.domain, role: hide ? 'test' : c.role, attributes: c.attributes });
-  const figures: CandidateScores[] = [];
-  for (const id of candidates) {
-    const approach = getApproach(id);
-    try {
-      const config = approach.parseConfig({ ...(opts.configs?.[id] ?? {}) });
-      const req = approach.featureRequest(config);
-      const bare: FitSet = { machineType, section, normals: normals.map((c) => meta(c, false)), noise: noise.map((c) => meta(c, false)) };
-      const wanted = approach.trainingSubset ? new Set(approach.trainingSubset(bare, config)) : null;
-      const useN = wanted ? normals.filter((c) => wanted.has(c.id)) : normals;
-      const useZ = wanted ? noise.filter((c) => wanted.has(c.id)) : noise;
-      const fN = await features.forClips([...useN, ...useZ], req, undefined, opts.signal);
-      const set: FitSet = { machineType, section, normals: useN.map((c, i) => ({ ...meta(c, false), ...fN[i] })), noise: useZ.map((c, i) => ({ ...meta(c, false), ...fN[useN.length + i] })) };
-      const state = await approach.fit(set, config, () => undefined, opts.signal);
-      const fV = await features.forClips(verification, req, undefined, opts.signal);
-      const res = await approach.score(state, verification.map((c, i) => ({ ...meta(c, true), ...fV[i] })));
-      const scores = res.map((r) => r.score);
-      figures.push({ id, scores });
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      figures.push({ id, scores: null, error: (e as Error).message.split('\n')[0] });
-    }
-  }
-  return chooseAmong(verification, figures);
 }
 
 /** One candidate's scores of every verification clip (null when it could not be fitted or scored). */
