@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { exportDetector } from '../eval/detector-export';
 import { Store } from '../store/store';
 import { UsageError, type Command } from './command';
+import { approachLabel } from '../../shared/api';
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -43,7 +44,7 @@ export const exportCommand: Command = {
         return 0;
       }
       io.out(`wrote ${s.out} (${mb(s.bytes)})`);
-      io.out(`  detector ${s.detectorId} from run ${s.runId}: ${s.members ? `ensemble ${s.members.join('+')}` : `approach ${s.approach}`}, ${s.machineType} section ${s.section}`);
+      io.out(`  detector ${s.detectorId} from run ${s.runId}: ${s.members ? approachLabel(s) : `approach ${s.approach}`}, ${s.machineType} section ${s.section}`);
       s.encoders.forEach((e, i) => {
         const who = s.members ? ` (${s.members[i]})` : '';
         io.out(`  encoder${who} ${e.id}@${e.version}${e.embeddedBytes ? `, model embedded (${mb(e.embeddedBytes)})` : ' (DSP, no model file)'}`);

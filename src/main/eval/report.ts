@@ -4,6 +4,7 @@ import path from 'node:path';
 import { rocCurve, scoreSummary, type ScoreSummary } from '../../shared/metrics';
 import type { SectionResult } from './evaluate';
 import { writeSubmission } from './submission';
+import { approachLabel } from '../../shared/api';
 
 export interface EvalReport {
   generatedAt: string;
@@ -61,7 +62,7 @@ export function reportHtml(rep: EvalReport, results: SectionResult[]): string {
     .map((r) => {
       const m = r.metrics;
       const ci = (x: { lower: number; upper: number } | null | undefined) => (x ? `<small>[${pct(x.lower)}, ${pct(x.upper)}]</small>` : '');
-      return `<tr><td>${esc(r.machineType)}</td><td>${esc(r.section)}</td><td>${esc(r.members ? `ensemble ${r.members.join('+')}` : r.approach)}</td>
+      return `<tr><td>${esc(r.machineType)}</td><td>${esc(r.section)}</td><td>${esc(approachLabel(r))}</td>
 <td>${pct(m?.aucSource)} ${ci(m?.ci.aucSource)}</td><td>${pct(m?.aucTarget)} ${ci(m?.ci.aucTarget)}</td><td>${pct(m?.pauc)} ${ci(m?.ci.pauc)}</td>
 <td>${r.counts.support} / ${r.counts.test}</td><td>${r.threshold.value.toPrecision(4)}<br><small>${esc(r.threshold.method)}</small>${
         r.noiseThreshold ? `<br>noise-calibrated ${r.noiseThreshold.value.toPrecision(4)}<br><small>${esc(r.noiseThreshold.method)}; ${r.noiseThreshold.binding === 'noise' ? 'noise binds: the detector separates site noise poorly' : 'normals bind'}</small>` : ''
@@ -69,7 +70,7 @@ export function reportHtml(rep: EvalReport, results: SectionResult[]): string {
     })
     .join('\n');
   const plots = results
-    .map((r) => `<figure><figcaption>${esc(r.machineType)} section ${esc(r.section)} — ${esc(r.members ? `ensemble ${r.members.join('+')}` : `approach ${r.approach}`)}</figcaption>${rocSvg(r) || '<p>no ground truth</p>'}<ul>${r.why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></figure>`)
+    .map((r) => `<figure><figcaption>${esc(r.machineType)} section ${esc(r.section)} — ${esc(r.members ? approachLabel(r) : `approach ${r.approach}`)}</figcaption>${rocSvg(r) || '<p>no ground truth</p>'}<ul>${r.why.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></figure>`)
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hark evaluation</title>
 <style>body{font:14px/1.45 'DejaVu Sans',Arial,sans-serif;margin:24px;color:#111}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
