@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approachB } from '../../src/main/approaches/b';
-import { createRng } from '../../src/main/approaches/common';
+import { createRng, shuffled } from '../../src/main/approaches/common';
 import type { ClipFeatures } from '../../src/main/approaches/types';
 import { decodeFile, toMono } from '../../src/main/audio/decode';
 import { logmelStats } from '../../src/main/audio/logmel';
@@ -31,16 +31,9 @@ describe.skipIf(!present)('approach B on real valve clips (logmel_stats)', () =>
     const z: Record<'s' | 't', number[]> = { s: [], t: [] };
     for (let split = 0; split < 12; split++) {
       const rng = createRng(split);
-      const shuffled = (a: string[]) => {
-        const b = [...a];
-        for (let i = b.length - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
-          [b[i], b[j]] = [b[j], b[i]];
-        }
-        return b;
-      };
-      const s = shuffled(source);
-      const t = shuffled(target);
+      const shuffle = (a: string[]) => shuffled(a, rng);
+      const s = shuffle(source);
+      const t = shuffle(target);
       const mk = (f: string, id: number, role: ClipFeatures['role']): ClipFeatures => ({
         clipId: id, name: f, section: '00', domain: null, role, attributes: {}, embedding: emb.get(f),
       });

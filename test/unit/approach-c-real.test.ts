@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approachC } from '../../src/main/approaches/c';
-import { createRng } from '../../src/main/approaches/common';
+import { createRng, shuffled } from '../../src/main/approaches/common';
 import type { ClipFeatures } from '../../src/main/approaches/types';
 import { decodeFile, toMono } from '../../src/main/audio/decode';
 import { logmelStats } from '../../src/main/audio/logmel';
@@ -32,16 +32,9 @@ describe.skipIf(!present)('approach C on real valve clips (logmel_stats, task pa
     const z: Record<'s' | 't', number[]> = { s: [], t: [] };
     for (let split = 0; split < 4; split++) {
       const rng = createRng(split);
-      const shuffled = (a: string[]) => {
-        const b = [...a];
-        for (let i = b.length - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
-          [b[i], b[j]] = [b[j], b[i]];
-        }
-        return b;
-      };
-      const src = shuffled(files.filter((f) => f.includes('_source_test_normal_')));
-      const tgt = shuffled(files.filter((f) => f.includes('_target_test_normal_')));
+      const shuffle = (a: string[]) => shuffled(a, rng);
+      const src = shuffle(files.filter((f) => f.includes('_source_test_normal_')));
+      const tgt = shuffle(files.filter((f) => f.includes('_target_test_normal_')));
       const support = [...tgt.filter((f) => f.includes('pat_02')).slice(0, 5), ...tgt.filter((f) => f.includes('pat_03')).slice(0, 5)];
       let id = 1;
       const mk = (f: string, role: ClipFeatures['role']): ClipFeatures => ({

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { adaptC, approachC, checkpointFromState, parseCConfig, type CConfig, type CState } from '../../src/main/approaches/c';
 import { makeSyntheticMachine, type SynthClip } from '../../src/main/approaches/c/synthetic';
 import type { FitSet, SerialisedState } from '../../src/main/approaches/types';
-import { createRng } from '../../src/main/approaches/common';
+import { createRng, shuffled as shuffle } from '../../src/main/approaches/common';
 import { auc } from '../../src/shared/metrics';
 
 // training settings suited to the 32-dim synthetic features, kept short so the suite stays quick
@@ -39,16 +39,15 @@ describe('approach C training', () => {
     expect(tail(st)).toBeLessThan(0.45);
     // control: the same features with each task's labels shuffled across clips carry no learnable structure
     const rng = createRng(5);
-    const shuffled = machine.normals.map((c) => ({ ...c, attributes: { ...c.attributes } }));
+    const relabelled = machine.normals.map((c) => ({ ...c, attributes: { ...c.attributes } }));
     for (const key of ['speed_level', 'noise_id', 'mic_position_id']) {
-      const vals = shuffled.map((c) => c.attributes[key]);
-      for (let i = vals.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [vals[i], vals[j]] = [vals[j], vals[i]];
-      }
-      shuffled.forEach((c, i) => (c.attributes[key] = vals[i]));
+      const vals = shuffle(
+        relabelled.map((c) => c.attributes[key]),
+        rng,
+      );
+      relabelled.forEach((c, i) => (c.attributes[key] = vals[i]));
     }
-    const ctl = await approachC.fit(fitSet(shuffled), cfg({ episodes: 800 }), quiet);
+    const ctl = await approachC.fit(fitSet(relabelled), cfg({ episodes: 800 }), quiet);
     // measured: tail 0.76-0.81, about chance
     expect(tail(ctl)).toBeGreaterThan(0.65);
     expect(tail(ctl)).toBeGreaterThan(1.8 * tail(st));

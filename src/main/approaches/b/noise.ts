@@ -5,7 +5,7 @@
 // attributes augmentedAttributes(origin.attributes, origin.clipId). B links them to their origin
 // (for leave-one-out) through attributes.augmentedFrom.
 import type { Attributes } from '../../../shared/domain';
-import { createRng, type Rng } from '../common';
+import { createRng, shuffled, type Rng } from '../common';
 
 export type { Rng };
 
@@ -93,11 +93,10 @@ export function mixAtSnr(clean: Float32Array, noise: Float32Array, snrDb: number
 export function buildNoiseBed(noise: Float32Array[], rng: Rng, fade = 160): Float32Array {
   const clips = noise.filter((c) => c.length > 0);
   if (clips.length === 0) throw new Error('buildNoiseBed: no non-empty noise-only clips');
-  const order = clips.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffled(
+    clips.map((_, i) => i),
+    rng,
+  );
   const minLen = Math.min(...clips.map((c) => c.length));
   const f = Math.min(fade, Math.floor(minLen / 2));
   const total = clips.reduce((a, c) => a + c.length, 0) - f * (clips.length - 1);

@@ -6,7 +6,7 @@ export type { KCenterOptions } from './coreset';
 export { topQuantileMean, zScoreStats, leaveOneOutZStats, zScore } from './stats';
 export type { ZStats } from './stats';
 export { normaliseRows, rowSqNorms } from './rows';
-export { createRng } from './rng';
+export { createRng, shuffled } from './rng';
 export type { Rng } from './rng';
 export { configureOps, opsSettings, opsBackendInfo, releaseOpsSessions, opsModelDir } from './ort-ops';
 export type { OpsBackend } from './ort-ops';

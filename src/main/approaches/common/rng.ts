@@ -31,3 +31,13 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/** A shuffled copy (Fisher-Yates, from the last element down) drawing from `rng`. */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
